@@ -1,0 +1,77 @@
+"""Token revocation: the only module that knows where revocations are stored.
+
+An entry is a token id (`jti`) or a token family id (`fam`, one login and all its refreshes),
+kept until every token it covers has expired. Checking a token is one indexed lookup that
+covers both its jti and its family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from db import db, utcnow
+from models import RevokedToken
+
+
+def revoke(entries: Mapping[str, datetime]) -> None:
+    """Revoke each key (jti or family id) until its expiry. Revoking twice is harmless."""
+    for attempt in range(2):
+        try:
+            for key, expires_at in entries.items():
+                db.session.merge(RevokedToken(jti=key, expires_at=expires_at))
+            db.session.commit()
+            return
+        except IntegrityError:
+            # A concurrent request inserted the same key between our SELECT and INSERT.
+            db.session.rollback()
+            if attempt:
+                raise
+
+
+def revoked_among(keys: list[str]) -> set[str]:
+    rows = db.session.execute(db.select(RevokedToken.jti).where(RevokedToken.jti.in_(keys)))
+    return set(rows.scalars())
+
+
+def token_expiry(payload: Mapping[str, Any]) -> datetime:
+    return datetime.fromtimestamp(payload["exp"], UTC)
+
+
+def family_expiry() -> datetime:
+    """Any token of a family was issued before now, so none outlives now + the refresh lifetime."""
+    lifetime: timedelta = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    return utcnow() + lifetime
+
+
+def revoke_token(payload: Mapping[str, Any], *, family: bool = False) -> None:
+    entries = {payload["jti"]: token_expiry(payload)}
+    if family and payload.get("fam"):
+        entries[payload["fam"]] = family_expiry()
+    revoke(entries)
+
+
+def is_token_revoked(payload: Mapping[str, Any]) -> bool:
+    """True when the token or its family is revoked.
+
+    A refresh token revoked on its own was rotated: presenting it again means it was copied.
+    Then the whole family is revoked, so the thief's and the victim's tokens both stop working.
+    """
+    jti, family = payload["jti"], payload.get("fam")
+    found = revoked_among([jti, family] if family else [jti])
+    if not found:
+        return False
+    if payload.get("type") == "refresh" and family and family not in found:
+        revoke({family: family_expiry()})
+    return True
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete entries whose tokens have all expired; returns how many went."""
+    result = db.session.execute(db.delete(RevokedToken).where(RevokedToken.expires_at < (now or utcnow())))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,112 @@
+"""JWT setup: the JWTManager, every loader (each answering in the one error shape), token helpers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app
+from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, jwt_required
+from flask_smorest import Blueprint
+
+import blocklist
+from db import db
+from errors import ErrorSchema, error_response
+from models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+jwt = JWTManager()
+
+BEARER_AUTH = [{"bearerAuth": []}]
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "An access token from POST /auth/login (a refresh token for POST /auth/refresh).",
+}
+UNAUTHORIZED_DOC = (
+    "Missing, invalid, expired or revoked token, or its user is gone. `error` is one of "
+    "authorization_required, invalid_token, token_expired, token_revoked, fresh_token_required, "
+    "user_not_found."
+)
+
+
+def _unauthorized(message: str, error: str) -> Response:
+    return error_response(401, message, error)
+
+
+def init_jwt(app: Flask) -> None:
+    jwt.init_app(app)
+
+    @jwt.unauthorized_loader
+    def missing_token(reason: str) -> Response:
+        return _unauthorized(
+            "An access token is required: send 'Authorization: Bearer <token>'.", "authorization_required"
+        )
+
+    @jwt.invalid_token_loader
+    def invalid_token(reason: str) -> Response:
+        # Flask-JWT-Extended answers 422 here by default; a bad credential is a 401.
+        app.logger.info("invalid token: %s", reason)
+        return _unauthorized("The token is invalid.", "invalid_token")
+
+    @jwt.expired_token_loader
+    def expired_token(header: dict, payload: dict) -> Response:
+        return _unauthorized("The token has expired.", "token_expired")
+
+    @jwt.revoked_token_loader
+    def revoked_token(header: dict, payload: dict) -> Response:
+        return _unauthorized("The token has been revoked.", "token_revoked")
+
+    @jwt.needs_fresh_token_loader
+    def needs_fresh_token(header: dict, payload: dict) -> Response:
+        return _unauthorized("This action needs a fresh token: log in again.", "fresh_token_required")
+
+    @jwt.user_lookup_error_loader
+    def user_gone(header: dict, payload: dict) -> Response:
+        return _unauthorized("The user of this token no longer exists.", "user_not_found")
+
+    @jwt.token_verification_failed_loader
+    def claims_rejected(header: dict, payload: dict) -> Response:
+        return _unauthorized("The token is invalid.", "invalid_token")
+
+    @jwt.token_in_blocklist_loader
+    def is_revoked(header: dict, payload: dict) -> bool:
+        return blocklist.is_token_revoked(payload)
+
+    @jwt.user_lookup_loader
+    def load_user(header: dict, payload: dict) -> User | None:
+        try:
+            user_id = int(payload["sub"])
+        except (KeyError, ValueError):
+            return None
+        return db.session.get(User, user_id)
+
+
+def issue_tokens(user: User, *, fresh: bool, family: str | None = None) -> dict[str, Any]:
+    """An access + refresh pair. Tokens of one login share a family id (`fam`), so that a logout,
+    or a replayed refresh token, can revoke the whole login at once."""
+    claims = {"fam": family or uuid.uuid4().hex, "is_admin": user.is_admin}
+    identity = str(user.id)
+    expires: timedelta = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    return {
+        "access_token": create_access_token(identity, fresh=fresh, additional_claims=claims),
+        "refresh_token": create_refresh_token(identity, additional_claims=claims),
+        "token_type": "Bearer",
+        "expires_in": int(expires.total_seconds()),
+    }
+
+
+def auth_required(blp: Blueprint, *, fresh: bool = False, refresh: bool = False) -> Callable[[F], F]:
+    """jwt_required, documented: the bearerAuth scheme and the 401 response in the OpenAPI document.
+    Put it above @blp.arguments so that a missing token answers 401 before the body is validated."""
+
+    def decorator(fn: F) -> F:
+        fn = jwt_required(fresh=fresh, refresh=refresh)(fn)
+        fn = blp.doc(security=BEARER_AUTH)(fn)
+        return blp.alt_response(401, schema=ErrorSchema, description=UNAUTHORIZED_DOC)(fn)
+
+    return decorator

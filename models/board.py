@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from models.user import User
+
+# 20,000 characters of utf8mb4 can take 80,000 bytes: more than MySQL's TEXT (64 KiB) holds.
+LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+class Board(db.Model):
+    __tablename__ = "boards"
+    # Newest first is ORDER BY id DESC (the primary key); per author it is served by this index.
+    __table_args__ = (Index("ix_boards_author_id_id", "author_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(LongText, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Bumped by every UPDATE, which SQLAlchemy makes conditional on the version it read:
+    # two writers racing past the same If-Match cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    author: Mapped[User] = relationship(back_populates="boards", lazy="raise")
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Board {self.id} {self.title!r}>"

@@ -1,0 +1,151 @@
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint, abort
+from sqlalchemy import func
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.exc import StaleDataError
+
+from db import db
+from errors import ErrorSchema
+from jwt_utils import auth_required
+from models import Board, User
+from resources.access import require_self_or_admin
+from resources.etags import (
+    ETAG_HEADER,
+    check_if_match,
+    documents_if_match,
+    documents_if_none_match,
+    etag_of,
+    not_modified,
+)
+from resources.pagination import paginate
+from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
+
+blp = Blueprint(
+    "Boards", __name__, url_prefix="/boards", description="Posts: public to read, author-only to change."
+)
+
+NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
+FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
+LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema": {"type": "string"}}}
+board_schema = BoardSchema()
+
+
+def boards_with_authors():  # type: ignore[no-untyped-def]
+    """Boards joined to their authors in the same query: a page costs no extra query per row."""
+    return db.select(Board).join(Board.author).options(contains_eager(Board.author))
+
+
+def get_board(board_id: int) -> Board:
+    board = db.session.execute(boards_with_authors().where(Board.id == board_id)).scalar_one_or_none()
+    if board is None:
+        abort(404, message=f"Board {board_id} not found.")
+    return board
+
+
+@blp.route("")
+class Boards(MethodView):
+    @blp.arguments(BoardListArgsSchema, location="query")
+    @blp.response(200, BoardSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Board]:
+        """List boards, newest first"""
+        conditions = []
+        if "author_id" in args:
+            conditions.append(Board.author_id == args["author_id"])
+        if "q" in args:
+            conditions.append(Board.title.ilike(f"%{_escape_like(args['q'])}%", escape="\\"))
+        stmt = boards_with_authors().where(*conditions).order_by(Board.id.desc())
+        count = db.select(func.count()).select_from(Board).where(*conditions)
+        return paginate(stmt, count, pagination_parameters)
+
+    @auth_required(blp)
+    @blp.arguments(BoardCreateSchema)
+    @blp.response(201, BoardSchema, headers=LOCATION_HEADER)
+    def post(self, data: dict[str, Any]) -> tuple[Board, dict[str, str]]:
+        """Create a board"""
+        author: User = current_user
+        board = Board(title=data["title"], content=data["content"], author=author)
+        db.session.add(board)
+        db.session.commit()
+        return board, {"Location": url_for("Boards.BoardById", board_id=board.id, _external=True)}
+
+
+@blp.route("/<id:board_id>")
+class BoardById(MethodView):
+    @documents_if_none_match(blp)
+    @blp.response(200, BoardSchema, headers=ETAG_HEADER)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def get(self, board_id: int) -> Any:
+        """Read a board (with an ETag)"""
+        board = get_board(board_id)
+        etag = etag_of(board_schema.dump(board))
+        if not_modified(etag):
+            return "", 304, {"ETag": etag}
+        return board, {"ETag": etag}
+
+    @auth_required(blp)
+    @blp.arguments(BoardCreateSchema)
+    @documents_if_match(blp)
+    @blp.response(200, BoardSchema, headers=ETAG_HEADER)
+    @blp.alt_response(403, **FORBIDDEN_DOC)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def put(self, data: dict[str, Any], board_id: int) -> tuple[Board, dict[str, str]]:
+        """Replace a board's title and content (author or admin)"""
+        return _update(board_id, data)
+
+    @auth_required(blp)
+    @blp.arguments(BoardUpdateSchema)
+    @documents_if_match(blp)
+    @blp.response(200, BoardSchema, headers=ETAG_HEADER)
+    @blp.alt_response(403, **FORBIDDEN_DOC)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def patch(self, data: dict[str, Any], board_id: int) -> tuple[Board, dict[str, str]]:
+        """Change some fields of a board (author or admin)"""
+        return _update(board_id, data)
+
+    @auth_required(blp)
+    @documents_if_match(blp)
+    @blp.response(204)
+    @blp.alt_response(403, **FORBIDDEN_DOC)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def delete(self, board_id: int) -> None:
+        """Delete a board (author or admin)"""
+        board = _writable_board(board_id)
+        db.session.delete(board)
+        _commit_or_412()
+
+
+def _writable_board(board_id: int) -> Board:
+    board = get_board(board_id)
+    require_self_or_admin(board.author_id)
+    check_if_match(etag_of(board_schema.dump(board)))
+    return board
+
+
+def _update(board_id: int, data: dict[str, Any]) -> tuple[Board, dict[str, str]]:
+    board = _writable_board(board_id)
+    for field, value in data.items():
+        setattr(board, field, value)
+    _commit_or_412()
+    return board, {"ETag": etag_of(board_schema.dump(board))}
+
+
+def _commit_or_412() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # Another writer changed the row after we read it (the UPDATE matched no row version).
+        db.session.rollback()
+        abort(
+            412,
+            message="The resource changed while you wrote it: fetch it again.",
+            error="precondition_failed",
+        )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

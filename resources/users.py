@@ -1,0 +1,95 @@
+from typing import Any
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user, get_current_user, get_jwt, verify_jwt_in_request
+from flask_smorest import Blueprint, abort
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from db import db
+from errors import ErrorSchema
+from jwt_utils import BEARER_AUTH, auth_required
+from models import Board, User
+from resources.access import require_self_or_admin
+from resources.auth import CONFLICT_DOC
+from resources.pagination import paginate
+from schemas import UserPublicSchema, UserSchema, UserUpdateSchema
+
+blp = Blueprint(
+    "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
+)
+
+NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such user."}
+FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither this user nor an admin (error: forbidden)."}
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, message=f"User {user_id} not found.")
+    return user
+
+
+def may_see_private(user: User) -> bool:
+    viewer: User | None = get_current_user()
+    return viewer is not None and (viewer.id == user.id or viewer.is_admin)
+
+
+@blp.route("")
+class Users(MethodView):
+    @blp.response(200, UserPublicSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: Any) -> list[User]:
+        """List users' public profiles"""
+        stmt = db.select(User).order_by(User.id)
+        return paginate(stmt, db.select(func.count()).select_from(User), pagination_parameters)
+
+
+@blp.route("/<id:user_id>")
+class UserById(MethodView):
+    @blp.doc(security=[{}, *BEARER_AUTH])
+    @blp.response(
+        200, UserSchema, description="The profile; email and is_admin only for the user and admins."
+    )
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def get(self, user_id: int) -> Any:
+        """Read a user's profile (with email when it is you, or you are an admin)"""
+        verify_jwt_in_request(optional=True)
+        user = get_user(user_id)
+        if may_see_private(user):
+            return user
+        return {"id": user.id, "username": user.username, "created_at": user.created_at}
+
+    @auth_required(blp)
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(403, **FORBIDDEN_DOC)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    @blp.alt_response(409, **CONFLICT_DOC)
+    def patch(self, data: dict[str, Any], user_id: int) -> User:
+        """Change a user's username or email (the user or an admin)"""
+        user = get_user(user_id)
+        require_self_or_admin(user.id)
+        for field, value in data.items():
+            setattr(user, field, value)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            abort(409, message="That username or email is already taken.", error="conflict")
+        return user
+
+    @auth_required(blp)
+    @blp.response(204)
+    @blp.alt_response(403, **FORBIDDEN_DOC)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def delete(self, user_id: int) -> None:
+        """Delete a user and their boards (the user with a fresh token, or an admin)"""
+        user = get_user(user_id)
+        require_self_or_admin(user.id)
+        if not current_user.is_admin and not get_jwt()["fresh"]:
+            abort(401, message="This action needs a fresh token: log in again.", error="fresh_token_required")
+        # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
+        db.session.execute(db.delete(Board).where(Board.author_id == user.id))
+        db.session.delete(user)
+        db.session.commit()

@@ -1,0 +1,116 @@
+"""A fresh app and database per test (flaskr style), with chained user/token factories."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from db import db
+
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+PASSWORD = "correct horse battery"
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "JWT_SECRET_KEY": TEST_SECRET,
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = make_app(database_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def register(client: FlaskClient) -> Callable[..., dict[str, Any]]:
+    def register(
+        username: str | None = None, email: str | None = None, password: str = PASSWORD
+    ) -> dict[str, Any]:
+        username = username or f"user_{uuid.uuid4().hex[:8]}"
+        response = client.post(
+            "/auth/register",
+            json={"username": username, "email": email or f"{username}@example.com", "password": password},
+        )
+        assert response.status_code == 201, response.json
+        return response.json
+
+    return register
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[..., dict[str, Any]]:
+    def login(username: str, password: str = PASSWORD) -> dict[str, Any]:
+        response = client.post("/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    return login
+
+
+@pytest.fixture
+def make_user(register, login) -> Callable[..., dict[str, Any]]:
+    """A registered, logged-in user: its profile, tokens and ready Authorization headers."""
+
+    def make_user(username: str | None = None) -> dict[str, Any]:
+        user = register(username)
+        tokens = login(user["username"])
+        return {**user, **tokens, "headers": bearer(tokens["access_token"])}
+
+    return make_user
+
+
+@pytest.fixture
+def make_admin(app: Flask, make_user) -> Callable[..., dict[str, Any]]:
+    def make_admin(username: str | None = None) -> dict[str, Any]:
+        user = make_user(username)
+        result = app.test_cli_runner().invoke(args=["users", "make-admin", user["username"]])
+        assert result.exit_code == 0, result.output
+        # Log in again: the is_admin claim is set at login.
+        tokens = (
+            app.test_client()
+            .post("/auth/login", json={"username": user["username"], "password": PASSWORD})
+            .json
+        )
+        return {**user, **tokens, "headers": bearer(tokens["access_token"])}
+
+    return make_admin
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def error(status: int, error_code: str, message: str) -> dict[str, Any]:
+    """The whole error body of CONTRACT §2."""
+    from http import HTTPStatus
+
+    return {"code": status, "status": HTTPStatus(status).phrase, "message": message, "error": error_code}
