@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, jwt_required
+from flask_jwt_extended.exceptions import JWTDecodeError
 from flask_smorest import Blueprint
 
 import blocklist
@@ -75,6 +76,8 @@ def init_jwt(app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def is_revoked(header: dict, payload: dict) -> bool:
+        # The first hook after decoding: refuse incomplete tokens before anything relies on them.
+        require_claims(payload)
         return blocklist.is_token_revoked(payload)
 
     @jwt.user_lookup_loader
@@ -84,6 +87,18 @@ def init_jwt(app: Flask) -> None:
         except (KeyError, ValueError):
             return None
         return db.session.get(User, user_id)
+
+
+def require_claims(payload: dict[str, Any]) -> None:
+    """Raise (→ 401 invalid_token) unless the token has every claim this API issues and relies on.
+
+    PyJWT checks `exp` only when present and Flask-JWT-Extended fills in a missing `jti`/`type`.
+    """
+    missing = [claim for claim in ("jti", "exp", "iat") if not payload.get(claim)]
+    if missing:
+        raise JWTDecodeError(f"Missing claims: {', '.join(missing)}")
+    if payload.get("type") not in ("access", "refresh"):
+        raise JWTDecodeError("Unknown token type")
 
 
 def issue_tokens(user: User, *, fresh: bool, family: str | None = None) -> dict[str, Any]:

@@ -3,16 +3,17 @@ from typing import Any
 from flask.views import MethodView
 from flask_jwt_extended import current_user, decode_token, get_jwt
 from flask_jwt_extended.exceptions import JWTExtendedException
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from jwt import InvalidTokenError
 from sqlalchemy.exc import IntegrityError
 
 import blocklist
 from db import db
 from errors import ErrorSchema
-from jwt_utils import auth_required, issue_tokens
+from jwt_utils import auth_required, issue_tokens, require_claims
 from models import User
 from models.user import burn_password_check
+from resources.blueprint import Blueprint
 from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
 
 blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log in, refresh and log out.")
@@ -90,9 +91,11 @@ class Logout(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, str]:
         """Log out: revoke this access token, its login's refresh tokens and the one given"""
         payload = get_jwt()
+        # Validate the body before revoking anything: a bad request changes nothing.
+        refresh_token = data.get("refresh_token")
+        refresh = _decode_own_refresh_token(refresh_token, payload["sub"]) if refresh_token else None
         blocklist.revoke_token(payload, family=True)
-        if refresh_token := data.get("refresh_token"):
-            refresh = _decode_own_refresh_token(refresh_token, payload["sub"])
+        if refresh:
             blocklist.revoke_token(refresh, family=True)
         return {"message": "Logged out."}
 
@@ -100,6 +103,7 @@ class Logout(MethodView):
 def _decode_own_refresh_token(token: str, subject: str) -> dict[str, Any]:
     try:
         refresh = decode_token(token, allow_expired=True)
+        require_claims(refresh)
     except (InvalidTokenError, JWTExtendedException):
         refresh = {}
     if refresh.get("type") != "refresh" or refresh.get("sub") != subject:

@@ -1,10 +1,10 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from db import db
 from errors import ErrorSchema
+from resources.blueprint import Blueprint
 
 blp = Blueprint("Health", __name__, description="Liveness of the service and its database.")
 
