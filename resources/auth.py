@@ -85,7 +85,9 @@ class Refresh(MethodView):
 @blp.route("/logout")
 class Logout(MethodView):
     @auth_required(blp)
-    @blp.arguments(LogoutSchema, required=False)
+    # An empty body is the useful default: Swagger UI would otherwise propose the placeholder
+    # {"refresh_token": "string"}, which answers 422.
+    @blp.arguments(LogoutSchema, required=False, example={})
     @blp.response(200, MessageSchema)
     def post(self, data: dict[str, Any]) -> dict[str, str]:
         """Log out: revoke this access token, its login's refresh tokens and the one given"""
