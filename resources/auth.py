@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 import blocklist
 from db import db
-from errors import ErrorSchema
+from errors import ErrorSchema, error_body
 from jwt_utils import auth_required, issue_tokens
 from models import User
 from models.user import burn_password_check
@@ -55,7 +55,10 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(
-        401, schema=ErrorSchema, description="Wrong username/email or password (error: invalid_credentials)."
+        401,
+        schema=ErrorSchema,
+        description="Wrong username/email or password (error: invalid_credentials).",
+        example=error_body(401, "Invalid username or password.", "invalid_credentials"),
     )
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Log in with username (or email) and password: a fresh access token and a refresh token"""

@@ -87,3 +87,42 @@ def test_username_pattern_is_whole_value_in_python_and_in_the_document(client: F
     assert response.status_code == 422
     assert response.json["errors"] == {"json": {"username": ["3 to 30 letters, digits, '_' or '-'."]}}
     assert client.post("/auth/register", json={**body, "username": "alice"}).status_code == 201
+
+
+def test_every_error_response_shows_the_body_this_api_sends_for_its_status(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    shared = spec["components"]["responses"]
+    seen = set()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation["responses"].items():
+                if "$ref" in response:
+                    response = shared[response["$ref"].rsplit("/", 1)[-1]]
+                media = response.get("content", {}).get("application/json", {})
+                if media.get("schema") != {"$ref": "#/components/schemas/Error"}:
+                    continue
+                code = 500 if status == "default" else int(status)
+                example = media["example"]
+                where = f"{method.upper()} {path} {status}"
+                assert example["code"] == code, where
+                assert set(example) - {"errors"} == {"code", "status", "message", "error"}, where
+                seen.add((code, example["error"]))
+    assert {
+        (401, "authorization_required"),
+        (401, "invalid_credentials"),
+        (403, "forbidden"),
+        (404, "not_found"),
+        (409, "username_taken"),
+        (412, "precondition_failed"),
+        (422, "unprocessable_entity"),
+        (500, "internal_server_error"),
+    } <= seen
+    # Examples are what the service really answers, e.g. a failed login and a missing token:
+    login_401 = spec["paths"]["/auth/login"]["post"]["responses"]["401"]["content"]["application/json"]
+    wrong = client.post("/auth/login", json={"username": "nobody", "password": "not the password"})
+    assert (wrong.status_code, wrong.json) == (401, login_401["example"])
+    create_401 = spec["paths"]["/boards"]["post"]["responses"]["401"]["content"]["application/json"]
+    anonymous = client.post("/boards", json={"title": "Hello"})
+    assert (anonymous.status_code, anonymous.json) == (401, create_401["example"])

@@ -212,8 +212,10 @@ def test_the_page_introduces_the_api_and_its_examples_hold_in_the_browser(
     title = page.locator(".info .title").inner_text()
     assert title.startswith("Board API") and "1.0.0" in title
     description = page.locator(".info .description").inner_text()
-    for hint in ("POST /auth/login", "Authorize", "access_token", "Bearer"):
+    for hint in ("POST /auth/login", "Authorize", "access_token", "Bearer", "token_expired"):
         assert hint in description
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".information-container").screenshot(path=ARTIFACTS / "swagger-ui-description.png")
 
     tags = page.locator(".opblock-tag")
     assert tags.evaluate_all("els => els.map(e => e.dataset.tag)") == ["Auth", "Users", "Boards", "Health"]
