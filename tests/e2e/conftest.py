@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+from tests.e2e.support import ARTIFACTS, ROOT, RecordedPage, is_local
+
 # Debian's chromium: Playwright's own browser download does not work offline.
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium phones home at start, and a closed network
@@ -108,11 +108,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     # Imported here, not at the top: plain `make test` loads this file without playwright installed.
-    from playwright.sync_api import sync_playwright
+    sync_api = pytest.importorskip("playwright.sync_api", reason="`make test-e2e` installs playwright")
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install -y chromium` (or set CHROMIUM)")
-    with sync_playwright() as playwright:
+    with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield browser
@@ -120,31 +120,18 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
-class RecordedPage:
-    """A page and every URL it requested (documents, assets, XHR/fetch alike)."""
-
-    def __init__(self, page: Any, requested: list[str]) -> None:
-        self.page = page
-        self.requested = requested
-
-    def foreign_requests(self, origin: str) -> list[str]:
-        return [
-            url
-            for url in self.requested
-            if not (url == origin or url.startswith(f"{origin}/") or url.startswith(("data:", "blob:")))
-        ]
-
-
 @pytest.fixture
-def recorded_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[RecordedPage]:
+def recorded_page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[RecordedPage]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     requested: list[str] = []
     # On the context, not the page: requests of workers and popups count too.
     context.on("request", lambda req: requested.append(req.url))
+    # A request for another host is recorded (and fails the test), but never leaves the machine.
+    context.route(lambda url: not is_local(url, server), lambda route: route.abort("blockedbyclient"))
     page = context.new_page()
     try:
-        yield RecordedPage(page, requested)
+        yield RecordedPage(page, server, requested)
     finally:
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, RecordedPage
+from tests.e2e.support import ARTIFACTS, RecordedPage
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -106,7 +106,7 @@ def assert_still_authorized(page: Page) -> None:
 
 
 def test_a_person_registers_logs_in_authorizes_and_posts_a_board(
-    server: str, recorded_page: RecordedPage
+    recorded_page: RecordedPage, server: str
 ) -> None:
     page = recorded_page.page
     open_swagger_ui(page, server)
@@ -175,7 +175,7 @@ def test_a_person_registers_logs_in_authorizes_and_posts_a_board(
 
     requested = recorded_page.requested
     assert f"{server}/openapi.json" in requested and f"{server}/boards" in requested, requested
-    assert recorded_page.foreign_requests(server) == []
+    assert recorded_page.foreign_requests() == []
 
 
 # Runs in the page, on the document Swagger UI loaded: the browser's own RegExp decides whether
@@ -204,7 +204,7 @@ CHECK_EXAMPLES_JS = """() => {
 
 
 def test_the_page_introduces_the_api_and_its_examples_hold_in_the_browser(
-    server: str, recorded_page: RecordedPage
+    recorded_page: RecordedPage, server: str
 ) -> None:
     page = recorded_page.page
     open_swagger_ui(page, server)
@@ -222,4 +222,13 @@ def test_the_page_introduces_the_api_and_its_examples_hold_in_the_browser(
     assert all(text.strip() for text in page.locator(".opblock-tag small").all_inner_texts())
 
     assert page.evaluate(CHECK_EXAMPLES_JS) == []
-    assert recorded_page.foreign_requests(server) == []
+    assert recorded_page.foreign_requests() == []
+
+
+def test_a_request_for_another_host_is_caught(recorded_page: RecordedPage, server: str) -> None:
+    # The offline checks above mean something only if the recorder sees such a request.
+    page = recorded_page.page
+    open_swagger_ui(page, server)
+    foreign = "http://cdn.example.invalid/swagger-ui.css"
+    assert page.evaluate(f"fetch({foreign!r}).then(() => 'loaded', () => 'blocked')") == "blocked"
+    assert recorded_page.foreign_requests() == [foreign]
