@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test lint install install-dev clean test-e2e
 
 # Reinstall only when a requirements file changes: a second `make run` starts in seconds.
 $(VENV)/.runtime: requirements.txt
@@ -33,3 +33,12 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# End-to-end: Swagger UI in Debian's headless Chromium (/usr/bin/chromium, or $CHROMIUM), driven by
+# Playwright. Screenshots land in test-artifacts/.
+$(VENV)/.e2e: $(VENV)/.dev requirements-e2e.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-e2e.txt
+	touch $@
+
+test-e2e: $(VENV)/.e2e
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)

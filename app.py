@@ -20,19 +20,31 @@ import cli
 from db import db
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, init_jwt
+from openapi_examples import ErrorExamplesPlugin
 from resources import auth, boards, health, users
 from schemas.board import MAX_ID
 
 DEV_JWT_SECRET = "dev-only-secret-do-not-use-in-production"
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
-API_DESCRIPTION = """A community board: users, posts and JWT authentication.
+API_DESCRIPTION = """A community board: users, posts ("boards") and JWT authentication.
 
-**Getting a token:** `POST /auth/register`, then `POST /auth/login` with your username (or email)
-and password. Click **Authorize** and paste the `access_token` (no `Bearer ` prefix needed).
-Access tokens are short-lived: trade the `refresh_token` for a new pair at `POST /auth/refresh`
-(send the refresh token through Authorize for that call).
+**Try it on this page.** Every request body starts from a working example.
+1. `POST /auth/register`: **Try it out**, then **Execute** (change the example's username and
+   email if someone took them).
+2. `POST /auth/login` with that username (or email) and password; copy `access_token` from the
+   response.
+3. Press the **Authorize** button, paste the token into *bearerAuth* (without a `Bearer ` prefix),
+   **Authorize**, **Close**. Operations with a padlock now send it, even after a page reload.
+4. `POST /boards` to write; reading (`GET /boards`) needs no token.
 
-Errors always share one JSON shape: `code`, `status`, `message`, and a machine-readable `error`.
+**Tokens.** An access token lasts `expires_in` seconds; after that, calls answer 401 with
+`"error": "token_expired"`. Trade the `refresh_token` for a new pair at `POST /auth/refresh` (put
+the refresh token in Authorize for that call), or log in again. Deleting an account or changing a
+password needs a *fresh* token, straight from a login. `POST /auth/logout` revokes the token and
+its login: they answer `token_revoked` from then on.
+
+**Errors** share one JSON shape: `code`, `status`, `message`, a machine-readable `error`, and
+`errors` by field on 422.
 """
 
 
@@ -104,7 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     Migrate(app, db, render_as_batch=True, compare_type=True)
 
-    api = BoardApi(app)
+    api = BoardApi(app, spec_kwargs={"extra_plugins": [ErrorExamplesPlugin()]})
     api.register_converter(
         IdConverter, lambda _: {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
     )

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 import blocklist
 from db import db
-from errors import ErrorSchema
+from errors import ErrorSchema, error_body
 from jwt_utils import auth_required, issue_tokens, require_claims
 from models import User
 from models.user import burn_password_check
@@ -56,7 +56,10 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(
-        401, schema=ErrorSchema, description="Wrong username/email or password (error: invalid_credentials)."
+        401,
+        schema=ErrorSchema,
+        description="Wrong username/email or password (error: invalid_credentials).",
+        example=error_body(401, "Invalid username or password.", "invalid_credentials"),
     )
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Log in with username (or email) and password: a fresh access token and a refresh token"""
@@ -86,7 +89,9 @@ class Refresh(MethodView):
 @blp.route("/logout")
 class Logout(MethodView):
     @auth_required(blp)
-    @blp.arguments(LogoutSchema, required=False)
+    # An empty body is the useful default: Swagger UI would otherwise propose the placeholder
+    # {"refresh_token": "string"}, which answers 422.
+    @blp.arguments(LogoutSchema, required=False, example={})
     @blp.response(200, MessageSchema)
     def post(self, data: dict[str, Any]) -> dict[str, str]:
         """Log out: revoke this access token, its login's refresh tokens and the one given"""

@@ -62,7 +62,8 @@ class UserById(MethodView):
         return {"id": user.id, "username": user.username, "created_at": user.created_at}
 
     @auth_required(blp)
-    @blp.arguments(UserUpdateSchema)
+    # A profile change: Swagger UI would otherwise propose placeholder passwords that answer 422.
+    @blp.arguments(UserUpdateSchema, example={"username": "alice2", "email": "alice2@example.com"})
     @blp.response(200, UserSchema)
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)

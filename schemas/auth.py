@@ -19,7 +19,9 @@ class TokenSchema(Schema):
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
-    expires_in = fields.Integer(required=True, metadata={"description": "Access token lifetime in seconds"})
+    expires_in = fields.Integer(
+        required=True, metadata={"description": "Access token lifetime in seconds", "example": 900}
+    )
 
 
 class LogoutSchema(Schema):

@@ -5,14 +5,14 @@ MAX_ID = 2**63 - 1
 
 
 class BoardAuthorSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    username = fields.String(dump_only=True)
+    id = fields.Integer(dump_only=True, metadata={"example": 1})
+    username = fields.String(dump_only=True, metadata={"example": "alice"})
 
 
 class BoardSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    title = fields.String(dump_only=True)
-    content = fields.String(dump_only=True)
+    id = fields.Integer(dump_only=True, metadata={"example": 1})
+    title = fields.String(dump_only=True, metadata={"example": "Hello, board"})
+    content = fields.String(dump_only=True, metadata={"example": "First post!"})
     author = fields.Nested(BoardAuthorSchema, dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
@@ -33,7 +33,7 @@ class BoardUpdateSchema(Schema):
     """Some fields of a board: PATCH."""
 
     title = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "New title"})
-    content = fields.String(validate=validate.Length(max=20000))
+    content = fields.String(validate=validate.Length(max=20000), metadata={"example": "Edited: first post!"})
 
 
 class BoardListArgsSchema(Schema):

@@ -1,6 +1,21 @@
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}\Z", error="3 to 30 letters, digits, '_' or '-'.")
+
+class FullMatch(validate.Regexp):
+    """A Regexp that must match the whole value.
+
+    The pattern is published as the OpenAPI `pattern`, which browsers and generated clients read
+    as ECMA-262: Python's `\\Z` is an invalid escape there, and `$` alone would let Python accept
+    a trailing newline. Matching the whole value in Python keeps one pattern right for both.
+    """
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+USERNAME = FullMatch(r"^[A-Za-z0-9_-]{3,30}$", error="3 to 30 letters, digits, '_' or '-'.")
 PASSWORD = validate.Length(min=8, max=128)
 
 
@@ -13,7 +28,7 @@ def _email_field(**kwargs) -> fields.Email:
 class UserPublicSchema(Schema):
     """What anyone may see of a user."""
 
-    id = fields.Integer(dump_only=True)
+    id = fields.Integer(dump_only=True, metadata={"example": 1})
     username = fields.String(dump_only=True, metadata={"example": "alice"})
     created_at = fields.DateTime(dump_only=True)
 
@@ -21,8 +36,8 @@ class UserPublicSchema(Schema):
 class UserSchema(UserPublicSchema):
     """A user as the user and admins see it."""
 
-    email = fields.Email(dump_only=True)
-    is_admin = fields.Boolean(dump_only=True)
+    email = fields.Email(dump_only=True, metadata={"example": "alice@example.com"})
+    is_admin = fields.Boolean(dump_only=True, metadata={"example": False})
 
 
 class UserCreateSchema(Schema):
