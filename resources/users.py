@@ -12,7 +12,7 @@ from jwt_utils import BEARER_AUTH, auth_required
 from models import Board, User
 from resources.access import require_self_or_admin
 from resources.auth import CONFLICT_DOC
-from resources.pagination import paginate
+from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserPublicSchema, UserSchema, UserUpdateSchema
 
 blp = Blueprint(
@@ -38,7 +38,7 @@ def may_see_private(user: User) -> bool:
 @blp.route("")
 class Users(MethodView):
     @blp.response(200, UserPublicSchema(many=True))
-    @blp.paginate()
+    @blp.paginate(**PAGE_SIZES)
     def get(self, pagination_parameters: Any) -> list[User]:
         """List users' public profiles"""
         stmt = db.select(User).order_by(User.id)
