@@ -42,7 +42,7 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     boards: Mapped[list[Board]] = relationship(
-        back_populates="author", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
 
     @validates("username")
