@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db import db
 from errors import ErrorSchema
-from jwt_utils import BEARER_AUTH, auth_required
+from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, User
 from resources.access import require_self_or_admin
 from resources.auth import CONFLICT_DOC
@@ -50,6 +50,9 @@ class UserById(MethodView):
     @blp.doc(security=[{}, *BEARER_AUTH])
     @blp.response(
         200, UserSchema, description="The profile; email and is_admin only for the user and admins."
+    )
+    @blp.alt_response(
+        401, schema=ErrorSchema, description=f"A token was sent and is unusable. {UNAUTHORIZED_DOC}"
     )
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, user_id: int) -> Any:
