@@ -26,6 +26,8 @@ def test_create_answers_201_with_the_board_and_a_location_that_resolves(client, 
     assert body["content"] == "First post"
     assert body["author"] == {"id": alice["id"], "username": "alice"}
     assert datetime.fromisoformat(body["created_at"]).utcoffset().total_seconds() == 0
+    # A new board has not been edited: clients show "edited" when these differ.
+    assert body["updated_at"] == body["created_at"]
     assert response.headers["Location"].endswith(f"/boards/{body['id']}")
     assert client.get(response.headers["Location"]).json == body
     assert board_row(client.application, body["id"]) == ("Hello", "First post", alice["id"], 1)
