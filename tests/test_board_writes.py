@@ -132,6 +132,17 @@ def test_delete_with_current_if_match(client, alice, board):
     assert board_row(client.application, board["id"]) is None
 
 
+def test_if_match_compares_strongly(client, alice, board):
+    etag = client.get(f"/boards/{board['id']}").headers["ETag"]
+    response = client.patch(
+        f"/boards/{board['id']}",
+        json={"title": "Weak"},
+        headers={**alice["headers"], "If-Match": f"W/{etag}"},
+    )
+    assert response.status_code == 412
+    assert board_row(client.application, board["id"])[0] == "Title"
+
+
 def test_if_match_star_matches_any_existing_board(client, alice, board):
     response = client.patch(
         f"/boards/{board['id']}", json={"title": "Star"}, headers={**alice["headers"], "If-Match": "*"}

@@ -129,6 +129,9 @@ def test_get_by_id_answers_with_an_etag_and_304_when_unchanged(client, make_user
     assert again.data == b""
     assert again.headers["ETag"] == etag
 
+    weak = client.get(f"/boards/{board['id']}", headers={"If-None-Match": f'"other", W/{etag}'})
+    assert weak.status_code == 304
+
     other = client.get(f"/boards/{board['id']}", headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200
     assert other.json == board

@@ -103,6 +103,7 @@ def test_page_size_100_returns_100(app, client, two_authors):
             {"author_id": [f"Must be greater than or equal to 1 and less than or equal to {2**63 - 1}."]},
         ),
         ("q=" + "x" * 201, {"q": ["Length must be between 1 and 200."]}),
+        ("q=", {"q": ["Length must be between 1 and 200."]}),
     ],
     ids=lambda v: str(v)[:24],
 )
