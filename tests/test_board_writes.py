@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event, update
 
+from db import db
+from models import Board
 from tests.conftest import error
 from tests.support import board_row, create_board, not_found, validation_error
 
@@ -182,11 +185,6 @@ def test_writes_need_a_token(client, board, method):
 def test_a_writer_racing_past_the_same_read_gets_412_and_does_not_overwrite(app, client, alice, board):
     """If-Match is checked before the UPDATE; another writer may commit in between. The UPDATE is
     conditional on the row version read, so the late writer gets 412 instead of a lost update."""
-    from sqlalchemy import event, update
-
-    from db import db
-    from models import Board
-
     etag = client.get(f"/boards/{board['id']}").headers["ETag"]
     with app.app_context():
         engine = db.engine

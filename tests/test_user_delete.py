@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
+import jwt
 import pytest
 
 from db import db
 from models import Board, User
-from tests.conftest import bearer, error
+from tests.conftest import TEST_SECRET, bearer, error
 from tests.support import create_board, not_found
 
 USER_GONE = error(401, "user_not_found", "The user of this token no longer exists.")
@@ -149,13 +153,6 @@ def test_delete_needs_a_token(app, client, alice):
 def test_a_token_not_issued_to_this_account_gets_user_not_found(client, make_user, acct):
     """Forged with the real secret: a token for this id minted before the account existed (no
     `acct` claim, iat older than the account), or naming another account, opens nothing."""
-    import time
-    import uuid
-
-    import jwt
-
-    from tests.conftest import TEST_SECRET
-
     carol = make_user("carol")
     past = int(time.time()) - 3600
     payload = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from db import db
+from models import User
 from tests.conftest import error
 from tests.support import not_found, pagination, validation_error
 
@@ -184,9 +186,6 @@ def test_patch_needs_a_token(client, make_user):
 
 
 def test_list_default_page_size_is_20(client, app):
-    from db import db
-    from models import User
-
     with app.app_context():
         for n in range(21):
             user = User(username=f"member{n}", email=f"member{n}@example.com", password_hash="x")
