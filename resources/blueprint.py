@@ -1,27 +1,33 @@
-"""The project's Blueprint: flask-smorest's, with a JSON body parser that refuses what it cannot use.
+"""The Blueprint every resource uses: flask-smorest's, with one rule for unreadable bodies."""
 
-Python's json module accepts two kinds of body that the rest of the stack cannot handle, and each
-surfaced as a 500: nesting deeper than the interpreter's recursion limit (RecursionError while
-decoding), and `\\ud800`-style escapes of lone surrogates, which decode to strings that are not
-valid Unicode and cannot be encoded for the database or the password hasher. Both are now a 400
-"Invalid JSON body.", like any other unparseable body.
-"""
-
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, NoReturn
 
 import flask_smorest
-from flask import Request
 from flask_smorest import abort
-from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 
-INVALID_JSON = {"json": ["Invalid JSON body."]}
+
+class Parser(FlaskParser):
+    def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
+        # webargs answers 400; this API answers every unusable body alike: 422 with field errors.
+        abort(422, errors={"json": {"_schema": ["Invalid JSON body."]}})
+
+    def load_json(self, req: Any, schema: Any) -> Any:
+        # Python's json accepts two kinds of body that nothing after it can use, and each was a
+        # 500: nesting deeper than the recursion limit (RecursionError while decoding), and
+        # escaped lone surrogates ("\ud800"), which decode to text that cannot be encoded for the
+        # database or the password hasher. Both are unreadable bodies like any other.
+        try:
+            data = super().load_json(req, schema)
+        except RecursionError as error:
+            self._handle_invalid_json_error(error, req)
+        if holds_lone_surrogate(data):
+            self._handle_invalid_json_error(ValueError("lone surrogate"), req)
+        return data
 
 
 def holds_lone_surrogate(value: Any) -> bool:
-    """Whether any string (key or value) in decoded JSON is not encodable Unicode. Iterative: the
+    """Whether any string (key or value) of decoded JSON is not encodable Unicode. Iterative: the
     document may be nested nearly as deep as the recursion limit."""
     pending = [value]
     while pending:
@@ -39,20 +45,5 @@ def holds_lone_surrogate(value: Any) -> bool:
     return False
 
 
-class StrictJSONParser(FlaskParser):
-    def load_json(self, req: Request, schema: Schema) -> Any:
-        try:
-            data = super().load_json(req, schema)
-        except RecursionError:
-            abort(400, message="The JSON body is nested too deeply.", errors=INVALID_JSON)
-        if holds_lone_surrogate(data):
-            abort(
-                400,
-                message="The JSON body holds text that is not valid Unicode (a lone surrogate escape).",
-                errors=INVALID_JSON,
-            )
-        return data
-
-
 class Blueprint(flask_smorest.Blueprint):
-    ARGUMENTS_PARSER = StrictJSONParser()
+    ARGUMENTS_PARSER = Parser()

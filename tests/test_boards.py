@@ -95,13 +95,13 @@ def test_title_of_200_and_content_of_20000_characters_are_accepted(client, make_
     assert client.get(f"/boards/{board['id']}").json == board
 
 
-def test_malformed_json_is_a_json_400_not_a_500(client, make_user):
+def test_malformed_json_is_a_json_422_not_a_500(client, make_user):
     alice = make_user()
     response = client.post(
         "/boards", data="{not json", headers={**alice["headers"], "Content-Type": "application/json"}
     )
-    assert response.status_code == 400
-    assert response.json["errors"] == {"json": ["Invalid JSON body."]}
+    assert response.status_code == 422
+    assert response.json == validation_error("json", {"_schema": ["Invalid JSON body."]})
 
 
 def test_korean_and_emoji_round_trip(client, make_user):
