@@ -21,6 +21,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 jwt = JWTManager()
 
+# The account a token was issued to (User.account_stamp): ids alone may be reused after a deletion.
+ACCOUNT_CLAIM = "acct"
+
 BEARER_AUTH = [{"bearerAuth": []}]
 BEARER_SCHEME = {
     "type": "http",
@@ -86,7 +89,17 @@ def init_jwt(app: Flask) -> None:
             user_id = int(payload["sub"])
         except (KeyError, ValueError):
             return None
-        return db.session.get(User, user_id)
+        user = db.session.get(User, user_id)
+        return user if user is not None and _issued_to(user, payload) else None
+
+
+def _issued_to(user: User, payload: dict[str, Any]) -> bool:
+    """Whether the token was issued to this account, not to a deleted one that had the same id."""
+    stamp = payload.get(ACCOUNT_CLAIM)
+    if stamp is not None:
+        return stamp == user.account_stamp
+    # A token without the claim (minted before it existed) must at least not predate the account.
+    return payload.get("iat", 0) >= int(user.created_at.timestamp())
 
 
 def require_claims(payload: dict[str, Any]) -> None:
@@ -104,7 +117,11 @@ def require_claims(payload: dict[str, Any]) -> None:
 def issue_tokens(user: User, *, fresh: bool, family: str | None = None) -> dict[str, Any]:
     """An access + refresh pair. Tokens of one login share a family id (`fam`), so that a logout,
     or a replayed refresh token, can revoke the whole login at once."""
-    claims = {"fam": family or uuid.uuid4().hex, "is_admin": user.is_admin}
+    claims = {
+        "fam": family or uuid.uuid4().hex,
+        "is_admin": user.is_admin,
+        ACCOUNT_CLAIM: user.account_stamp,
+    }
     identity = str(user.id)
     expires: timedelta = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return {

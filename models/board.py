@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.dialects import mysql
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import UTCDateTime, db, utcnow
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
 
 # 20,000 characters of utf8mb4 can take 80,000 bytes: more than MySQL's TEXT (64 KiB) holds.
 LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+def _created_at(context: DefaultExecutionContext) -> datetime:
+    """A new board's updated_at is its created_at to the microsecond: clients show "edited" when
+    the two differ (created_at's own default has already been computed for the row)."""
+    return context.get_current_parameters()["created_at"]
 
 
 class Board(db.Model):
@@ -26,7 +33,7 @@ class Board(db.Model):
     content: Mapped[str] = mapped_column(LongText, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_created_at, onupdate=utcnow)
     # Bumped by every UPDATE, which SQLAlchemy makes conditional on the version it read:
     # two writers racing past the same If-Match cannot both win.
     version: Mapped[int] = mapped_column(default=1)

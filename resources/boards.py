@@ -22,7 +22,7 @@ from resources.etags import (
     etag_of,
     not_modified,
 )
-from resources.pagination import paginate
+from resources.pagination import PAGE_SIZES, paginate
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 
 blp = Blueprint(
@@ -51,7 +51,7 @@ def get_board(board_id: int) -> Board:
 class Boards(MethodView):
     @blp.arguments(BoardListArgsSchema, location="query")
     @blp.response(200, BoardSchema(many=True))
-    @blp.paginate()
+    @blp.paginate(**PAGE_SIZES)
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Board]:
         """List boards, newest first"""
         conditions = []

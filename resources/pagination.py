@@ -6,6 +6,9 @@ from sqlalchemy import Select
 
 from db import db
 
+# CONTRACT §5: page_size defaults to 20, at most 100 (flask-smorest's own default is 10).
+PAGE_SIZES = {"page_size": 20, "max_page_size": 100}
+
 
 def paginate(stmt: Select[Any], count_stmt: Select[Any], pagination: Any) -> list[Any]:
     """Rows of `stmt` for the requested page; `count_stmt` counts them all for the X-Pagination

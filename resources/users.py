@@ -8,12 +8,12 @@ from sqlalchemy.exc import IntegrityError
 
 from db import db
 from errors import ErrorSchema
-from jwt_utils import BEARER_AUTH, auth_required
+from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, User
 from resources.access import require_self_or_admin
 from resources.auth import CONFLICT_DOC
 from resources.blueprint import Blueprint
-from resources.pagination import paginate
+from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserPublicSchema, UserSchema, UserUpdateSchema
 
 blp = Blueprint(
@@ -39,7 +39,7 @@ def may_see_private(user: User) -> bool:
 @blp.route("")
 class Users(MethodView):
     @blp.response(200, UserPublicSchema(many=True))
-    @blp.paginate()
+    @blp.paginate(**PAGE_SIZES)
     def get(self, pagination_parameters: Any) -> list[User]:
         """List users' public profiles"""
         stmt = db.select(User).order_by(User.id)
@@ -51,6 +51,9 @@ class UserById(MethodView):
     @blp.doc(security=[{}, *BEARER_AUTH])
     @blp.response(
         200, UserSchema, description="The profile; email and is_admin only for the user and admins."
+    )
+    @blp.alt_response(
+        401, schema=ErrorSchema, description=f"A token was sent and is unusable. {UNAUTHORIZED_DOC}"
     )
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, user_id: int) -> Any:
