@@ -12,7 +12,6 @@ from flask_jwt_extended import JWTManager, create_access_token, create_refresh_t
 from flask_smorest import Blueprint
 
 import blocklist
-from db import db
 from errors import ErrorSchema, error_response
 from models import User
 
@@ -79,17 +78,16 @@ def init_jwt(app: Flask) -> None:
 
     @jwt.user_lookup_loader
     def load_user(header: dict, payload: dict) -> User | None:
-        try:
-            user_id = int(payload["sub"])
-        except (KeyError, ValueError):
-            return None
-        return db.session.get(User, user_id)
+        # Loaded by the revocation check already: this comes from the session, not the database.
+        return User.from_token_subject(payload.get("sub"))
 
 
 def issue_tokens(user: User, *, fresh: bool, family: str | None = None) -> dict[str, Any]:
     """An access + refresh pair. Tokens of one login share a family id (`fam`), so that a logout,
     or a replayed refresh token, can revoke the whole login at once."""
-    claims = {"fam": family or uuid.uuid4().hex, "is_admin": user.is_admin}
+    # `gen`: the user's token generation, which logout-all and password changes move past
+    # (see blocklist.py).
+    claims = {"fam": family or uuid.uuid4().hex, "is_admin": user.is_admin, "gen": user.token_generation}
     identity = str(user.id)
     expires: timedelta = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return {

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from models.board import Board
 
 # argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
+# Ids of a signed 64-bit column: anything beyond it cannot exist (and would overflow the query).
+MAX_USER_ID = 2**63 - 1
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the user does not exist, so that a login for an unknown name costs
 # as much as one with a wrong password and reveals nothing through its timing.
@@ -38,6 +40,12 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Every token carries the generation it was issued in (claim `gen`); bumping the counter voids
+    # all older tokens at once (logout-all, password change), checked on the row that every
+    # authenticated request loads anyway. A counter, not a timestamp: no same-second ambiguity.
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The login (token family) that changed the password keeps its older-generation tokens.
+    kept_token_family: Mapped[str | None] = mapped_column(String(64))
 
     boards: Mapped[list[Board]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
@@ -64,6 +72,25 @@ class User(db.Model):
         if _hasher.check_needs_rehash(self.password_hash):
             self.set_password(password)
         return True
+
+    @classmethod
+    def from_token_subject(cls, subject: Any) -> User | None:
+        """The user a token's `sub` names (the id as a string), loaded once per session.
+
+        The revocation check and the JWT user loader both need it. The session's identity map
+        holds rows only weakly, so the row is also kept in `session.info`, which lives exactly
+        as long as the request's session: one query, however many callers.
+        """
+        try:
+            user_id = int(subject)
+        except (TypeError, ValueError):
+            return None
+        if not 0 < user_id <= MAX_USER_ID:
+            return None
+        loaded: dict[int, User | None] = db.session.info.setdefault("token_users", {})
+        if user_id not in loaded:
+            loaded[user_id] = db.session.get(cls, user_id)
+        return loaded[user_id]
 
     @classmethod
     def find_by_login(cls, login: str) -> User | None:

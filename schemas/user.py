@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}\Z", error="3 to 30 letters, digits, '_' or '-'.")
 PASSWORD = validate.Length(min=8, max=128)
@@ -46,7 +46,18 @@ class UserUpdateSchema(Schema):
         validate=PASSWORD,
         metadata={"description": "New password; needs current_password and a fresh token."},
     )
-    current_password = fields.String(load_only=True, validate=validate.Length(max=128))
+    current_password = fields.String(
+        load_only=True,
+        validate=validate.Length(max=128),
+        metadata={"description": "The password in use: required with `password`."},
+    )
+
+    @validates_schema
+    def password_needs_current(self, data: dict, **kwargs) -> None:
+        if "password" in data and "current_password" not in data:
+            raise ValidationError("Required to change the password.", "current_password")
+        if "current_password" in data and "password" not in data:
+            raise ValidationError("Only used with a new password.", "current_password")
 
     @post_load
     def normalise(self, data: dict, **kwargs) -> dict:
