@@ -71,7 +71,7 @@ def revoke_user_tokens(user: User, *, keep_family: str | None = None) -> None:
 
 def voided_by_user(payload: Mapping[str, Any]) -> bool:
     """Issued before the user's last logout-all or password change, and not by the login kept then."""
-    user = User.from_token_subject(payload.get("sub"))
+    user = User.from_token(payload)
     if user is None:
         return False  # not revoked, but gone: the user loader answers user_not_found
     if payload.get("gen", 0) >= user.token_generation:

@@ -79,15 +79,20 @@ def init_jwt(app: Flask) -> None:
     @jwt.user_lookup_loader
     def load_user(header: dict, payload: dict) -> User | None:
         # Loaded by the revocation check already: this comes from the session, not the database.
-        return User.from_token_subject(payload.get("sub"))
+        return User.from_token(payload)
 
 
 def issue_tokens(user: User, *, fresh: bool, family: str | None = None) -> dict[str, Any]:
     """An access + refresh pair. Tokens of one login share a family id (`fam`), so that a logout,
     or a replayed refresh token, can revoke the whole login at once."""
     # `gen`: the user's token generation, which logout-all and password changes move past
-    # (see blocklist.py).
-    claims = {"fam": family or uuid.uuid4().hex, "is_admin": user.is_admin, "gen": user.token_generation}
+    # (see blocklist.py); `uct`: which user of that id (see User.token_stamp).
+    claims = {
+        "fam": family or uuid.uuid4().hex,
+        "is_admin": user.is_admin,
+        "gen": user.token_generation,
+        "uct": user.token_stamp,
+    }
     identity = str(user.id)
     expires: timedelta = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return {

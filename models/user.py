@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from models.board import Board
 
 # argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Ids of a signed 64-bit column: anything beyond it cannot exist (and would overflow the query).
 MAX_USER_ID = 2**63 - 1
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -73,16 +75,23 @@ class User(db.Model):
             self.set_password(password)
         return True
 
+    @property
+    def token_stamp(self) -> int:
+        """created_at in whole microseconds. Tokens carry it (claim `uct`) beside the id, because
+        an id alone may name a later user: SQLite hands a deleted row's id out again when it was
+        the highest one."""
+        return (self.created_at - EPOCH) // timedelta(microseconds=1)
+
     @classmethod
-    def from_token_subject(cls, subject: Any) -> User | None:
-        """The user a token's `sub` names (the id as a string), loaded once per session.
+    def from_token(cls, payload: Mapping[str, Any]) -> User | None:
+        """The user a token was issued to, or None when gone; loaded once per session.
 
         The revocation check and the JWT user loader both need it. The session's identity map
         holds rows only weakly, so the row is also kept in `session.info`, which lives exactly
         as long as the request's session: one query, however many callers.
         """
         try:
-            user_id = int(subject)
+            user_id = int(payload.get("sub"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return None
         if not 0 < user_id <= MAX_USER_ID:
@@ -90,7 +99,10 @@ class User(db.Model):
         loaded: dict[int, User | None] = db.session.info.setdefault("token_users", {})
         if user_id not in loaded:
             loaded[user_id] = db.session.get(cls, user_id)
-        return loaded[user_id]
+        user = loaded[user_id]
+        if user is None or payload.get("uct", user.token_stamp) != user.token_stamp:
+            return None
+        return user
 
     @classmethod
     def find_by_login(cls, login: str) -> User | None:

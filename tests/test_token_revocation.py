@@ -179,6 +179,21 @@ def test_a_deleted_users_tokens_say_user_not_found_not_revoked(client, make_user
     )
 
 
+def test_a_deleted_users_tokens_never_pass_for_a_later_user_with_the_same_id(client, make_user):
+    """SQLite gives a deleted row's id to the next insert when it was the highest one."""
+    gone = make_user()
+    assert client.delete(f"/users/{gone['id']}", headers=gone["headers"]).status_code == 204
+    successor = make_user()
+    response = me(client, gone["access_token"])
+    assert (response.status_code, response.json) == (
+        401,
+        error(401, "user_not_found", "The user of this token no longer exists."),
+    )
+    refreshed = refresh(client, gone["refresh_token"])
+    assert (refreshed.status_code, refreshed.json["error"]) == (401, "user_not_found")
+    assert me(client, successor["access_token"]).json["username"] == successor["username"]
+
+
 # --- cost of the checks ----------------------------------------------------------------------------
 
 
