@@ -33,3 +33,8 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Property-based fuzzing of every operation from /openapi.json (schemathesis): see fuzz/run.py.
+.PHONY: fuzz
+fuzz: install-dev
+	$(BIN)/python fuzz/run.py

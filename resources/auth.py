@@ -3,7 +3,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_jwt_extended import current_user, decode_token, get_jwt
 from flask_jwt_extended.exceptions import JWTExtendedException
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from jwt import InvalidTokenError
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +14,7 @@ from jwt_utils import auth_required, issue_tokens
 from models import User
 from models.user import burn_password_check
 from ratelimit import RATE_LIMITED_DOC
+from resources.bodies import Blueprint
 from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
 
 blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log in, refresh and log out.")

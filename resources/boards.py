@@ -3,7 +3,7 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import func
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,6 +13,7 @@ from errors import ErrorSchema
 from jwt_utils import auth_required
 from models import Board, User
 from resources.access import require_self_or_admin
+from resources.bodies import Blueprint
 from resources.etags import (
     ETAG_HEADER,
     check_if_match,

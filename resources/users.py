@@ -2,7 +2,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_current_user, get_jwt, verify_jwt_in_request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +13,7 @@ from jwt_utils import BEARER_AUTH, auth_required
 from models import Board, User
 from resources.access import require_self_or_admin
 from resources.auth import CONFLICT_DOC
+from resources.bodies import Blueprint
 from resources.pagination import paginate
 from schemas import UserPublicSchema, UserSchema, UserUpdateSchema
 

@@ -1,6 +1,8 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}\Z", error="3 to 30 letters, digits, '_' or '-'.")
+# `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
+# Python's `$` lets a final newline through, and `\Z` is not valid ECMA (an invalid document).
+USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}(?![\s\S])", error="3 to 30 letters, digits, '_' or '-'.")
 PASSWORD = validate.Length(min=8, max=128)
 
 

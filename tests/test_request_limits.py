@@ -93,3 +93,54 @@ def test_a_real_oversize_upload_over_http_gets_413_json(live_server):
         assert json.loads(response.read()) == too_large(MIB)
     finally:
         connection.close()
+
+
+# --- bodies that are missing or not JSON (found by schemathesis) -----------------------------------
+
+BODY_REQUIRED = {
+    **error(422, "unprocessable_entity", "A JSON request body is required."),
+    "errors": {"json": {"_schema": ["A JSON request body is required."]}},
+}
+NOT_JSON = error(
+    415, "unsupported_media_type", "Send the request body as JSON, with 'Content-Type: application/json'."
+)
+
+
+def test_a_patch_without_a_body_is_422_not_a_silent_no_op(client, make_user):
+    user = make_user()
+    board = client.post("/boards", json={"title": "kept"}, headers=user["headers"]).json
+    before = client.get(f"/boards/{board['id']}")
+    response = client.patch(f"/boards/{board['id']}", headers=user["headers"])
+    assert (response.status_code, response.json) == (422, BODY_REQUIRED)
+    assert client.get(f"/boards/{board['id']}").headers["ETag"] == before.headers["ETag"]
+    no_user_body = client.patch(f"/users/{user['id']}", headers=user["headers"])
+    assert (no_user_body.status_code, no_user_body.json) == (422, BODY_REQUIRED)
+
+
+def test_an_empty_json_object_is_still_a_valid_patch(client, make_user):
+    user = make_user()
+    board = client.post("/boards", json={"title": "kept"}, headers=user["headers"]).json
+    response = client.patch(f"/boards/{board['id']}", json={}, headers=user["headers"])
+    assert (response.status_code, response.json["title"]) == (200, "kept")
+
+
+def test_a_form_encoded_body_is_415(client, make_user):
+    user = make_user()
+    response = client.post("/boards", data={"title": "form"}, headers=user["headers"])
+    assert (response.status_code, response.json) == (415, NOT_JSON)
+    assert client.get("/boards").json == []
+
+
+def test_logout_body_stays_optional(client, make_user):
+    user = make_user()
+    response = client.post("/auth/logout", headers=user["headers"])
+    assert (response.status_code, response.json) == (200, {"message": "Logged out."})
+
+
+def test_logout_with_a_body_that_is_not_json_is_415(client, make_user):
+    user = make_user()
+    response = client.post(
+        "/auth/logout", data="refresh_token=x", content_type="text/plain", headers=user["headers"]
+    )
+    assert (response.status_code, response.json) == (415, NOT_JSON)
+    assert client.get("/auth/me", headers=user["headers"]).status_code == 200  # not logged out
