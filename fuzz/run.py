@@ -7,7 +7,8 @@ It fails on any failed check, and when fewer than FUZZ_MIN_CASES cases were gene
 
 Environment: FUZZ_MAX_EXAMPLES (per operation and phase, default 100), FUZZ_SEED (default fixed,
 so CI is reproducible; `random` for a new one), FUZZ_MIN_CASES (default 1000), FUZZ_CHECKS
-(schemathesis check names, comma-separated; default: no server errors and response conformance).
+(schemathesis check names, comma-separated; default: no server errors and response conformance),
+FUZZ_DATABASE_URL (an empty database to use instead of a new SQLite file).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def server_env(workdir: Path) -> dict[str, str]:
     env.update(
         FLASK_APP="app",
         APP_ENV="development",
-        DATABASE_URL=f"sqlite:///{workdir / 'fuzz.db'}",
+        # An empty database: FUZZ_DATABASE_URL (e.g. a MariaDB one) or a new SQLite file.
+        DATABASE_URL=os.environ.get("FUZZ_DATABASE_URL") or f"sqlite:///{workdir / 'fuzz.db'}",
         JWT_SECRET_KEY=secrets.token_urlsafe(48),
         # The fuzzer logs in again whenever it revoked its own token; login is not what is tested.
         LOGIN_RATE_LIMIT="100000 per minute",
