@@ -42,3 +42,8 @@ $(VENV)/.e2e: $(VENV)/.dev requirements-e2e.txt
 
 test-e2e: $(VENV)/.e2e
 	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Property-based fuzzing of every operation from /openapi.json (schemathesis): see fuzz/run.py.
+.PHONY: fuzz
+fuzz: install-dev
+	$(BIN)/python fuzz/run.py

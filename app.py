@@ -21,8 +21,11 @@ from db import db
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
+from ratelimit import init_rate_limits
 from resources import auth, boards, health, users
+from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
+from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
 
 DEV_JWT_SECRET = "dev-only-secret-do-not-use-in-production"
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -73,6 +76,7 @@ class Config:
             "REDIS_URL": env.get("REDIS_URL"),
             "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+            "CORS_ORIGINS": cors_origins(env.get("CORS_ORIGINS")),
             "API_TITLE": "Board API",
             "API_VERSION": "1.0.0",
             "OPENAPI_VERSION": "3.0.3",
@@ -97,6 +101,11 @@ class BoardApi(Api):
     def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
         return handle_http_exception(error)
 
+    def _register_pagination_header(self) -> None:
+        # The header's value is JSON text: flask-smorest documents it as an object, which no
+        # header value can be (clients and schemathesis validate header values as strings).
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER_DOC, lazy=True)
+
 
 class IdConverter(IntegerConverter):
     """A positive id that fits a 64-bit column; anything larger is simply not found."""
@@ -111,6 +120,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(Config.from_env())
     if config:
         app.config.from_mapping(config)
+    check_production_secret(app.config, DEV_JWT_SECRET)
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
@@ -122,10 +132,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     register_error_handlers(app)
+    refuse_oversize_bodies(app)
+    init_cors(app)
     init_jwt(app)
 
     for module in (auth, users, boards, health):
         api.register_blueprint(module.blp)
+    init_rate_limits(app)
     app.register_blueprint(
         FlaskBlueprint(
             "swagger_ui_assets", __name__, static_folder=SWAGGER_UI_DIST, static_url_path="/swagger-ui/assets"

@@ -3,6 +3,10 @@
 An entry is a token id (`jti`) or a token family id (`fam`, one login and all its refreshes),
 kept until every token it covers has expired. Checking a token is one indexed lookup that
 covers both its jti and its family.
+
+Revoking every token of a user (logout-all, password change) stores nothing per token: the
+user's generation counter moves past the `gen` claim of every token issued so far. That check
+reads the user row, which the JWT user loader needs anyway (same session: no second query).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from db import db, utcnow
-from models import RevokedToken
+from models import RevokedToken, User
 
 
 def revoke(entries: Mapping[str, datetime]) -> None:
@@ -55,12 +59,34 @@ def revoke_token(payload: Mapping[str, Any], *, family: bool = False) -> None:
     revoke(entries)
 
 
+def revoke_user_tokens(user: User, *, keep_family: str | None = None) -> None:
+    """Void every token issued to `user` so far, except those of the login `keep_family`.
+
+    Part of the caller's transaction (a password change commits its new hash with it).
+    The increment runs in SQL, so two concurrent calls both count.
+    """
+    user.token_generation = User.token_generation + 1
+    user.kept_token_family = keep_family
+
+
+def voided_by_user(payload: Mapping[str, Any]) -> bool:
+    """Issued before the user's last logout-all or password change, and not by the login kept then."""
+    user = User.from_token(payload)
+    if user is None:
+        return False  # not revoked, but gone: the user loader answers user_not_found
+    if payload.get("gen", 0) >= user.token_generation:
+        return False
+    return payload.get("fam") is None or payload.get("fam") != user.kept_token_family
+
+
 def is_token_revoked(payload: Mapping[str, Any]) -> bool:
-    """True when the token or its family is revoked.
+    """True when the token, its family, or every token of its user is revoked.
 
     A refresh token revoked on its own was rotated: presenting it again means it was copied.
     Then the whole family is revoked, so the thief's and the victim's tokens both stop working.
     """
+    if voided_by_user(payload):
+        return True
     jti, family = payload["jti"], payload.get("fam")
     found = revoked_among([jti, family] if family else [jti])
     if not found:

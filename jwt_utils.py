@@ -13,7 +13,6 @@ from flask_jwt_extended.exceptions import JWTDecodeError
 from flask_smorest import Blueprint
 
 import blocklist
-from db import db
 from errors import ErrorSchema, error_response
 from models import User
 
@@ -21,8 +20,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 jwt = JWTManager()
 
-# The account a token was issued to (User.account_stamp): ids alone may be reused after a deletion.
-ACCOUNT_CLAIM = "acct"
 
 BEARER_AUTH = [{"bearerAuth": []}]
 BEARER_SCHEME = {
@@ -85,21 +82,8 @@ def init_jwt(app: Flask) -> None:
 
     @jwt.user_lookup_loader
     def load_user(header: dict, payload: dict) -> User | None:
-        try:
-            user_id = int(payload["sub"])
-        except (KeyError, ValueError):
-            return None
-        user = db.session.get(User, user_id)
-        return user if user is not None and _issued_to(user, payload) else None
-
-
-def _issued_to(user: User, payload: dict[str, Any]) -> bool:
-    """Whether the token was issued to this account, not to a deleted one that had the same id."""
-    stamp = payload.get(ACCOUNT_CLAIM)
-    if stamp is not None:
-        return stamp == user.account_stamp
-    # A token without the claim (minted before it existed) must at least not predate the account.
-    return payload.get("iat", 0) >= int(user.created_at.timestamp())
+        # Loaded by the revocation check already: this comes from the session, not the database.
+        return User.from_token(payload)
 
 
 def require_claims(payload: dict[str, Any]) -> None:
@@ -117,10 +101,13 @@ def require_claims(payload: dict[str, Any]) -> None:
 def issue_tokens(user: User, *, fresh: bool, family: str | None = None) -> dict[str, Any]:
     """An access + refresh pair. Tokens of one login share a family id (`fam`), so that a logout,
     or a replayed refresh token, can revoke the whole login at once."""
+    # `gen`: the user's token generation, which logout-all and password changes move past
+    # (see blocklist.py); `uct`: which user of that id (see User.token_stamp).
     claims = {
         "fam": family or uuid.uuid4().hex,
         "is_admin": user.is_admin,
-        ACCOUNT_CLAIM: user.account_stamp,
+        "gen": user.token_generation,
+        "uct": user.token_stamp,
     }
     identity = str(user.id)
     expires: timedelta = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,9 +15,10 @@ from db import UTCDateTime, db, utcnow
 if TYPE_CHECKING:
     from models.board import Board
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 # argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Ids of a signed 64-bit column: anything beyond it cannot exist (and would overflow the query).
+MAX_USER_ID = 2**63 - 1
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the user does not exist, so that a login for an unknown name costs
 # as much as one with a wrong password and reveals nothing through its timing.
@@ -40,6 +42,12 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Every token carries the generation it was issued in (claim `gen`); bumping the counter voids
+    # all older tokens at once (logout-all, password change), checked on the row that every
+    # authenticated request loads anyway. A counter, not a timestamp: no same-second ambiguity.
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The login (token family) that changed the password keeps its older-generation tokens.
+    kept_token_family: Mapped[str | None] = mapped_column(String(64))
 
     boards: Mapped[list[Board]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -68,11 +76,34 @@ class User(db.Model):
         return True
 
     @property
-    def account_stamp(self) -> int:
-        """When this account was created, in microseconds since the epoch. With the id it names one
-        account for good: SQLite hands a deleted user's id to the next new user, and a token of the
-        deleted account must not open the new one."""
-        return (self.created_at - _EPOCH) // timedelta(microseconds=1)
+    def token_stamp(self) -> int:
+        """created_at in whole microseconds. Tokens carry it (claim `uct`) beside the id, because
+        an id alone may name a later user: SQLite hands a deleted row's id out again when it was
+        the highest one."""
+        return (self.created_at - EPOCH) // timedelta(microseconds=1)
+
+    @classmethod
+    def from_token(cls, payload: Mapping[str, Any]) -> User | None:
+        """The user a token was issued to, or None when gone; loaded once per session.
+
+        The revocation check and the JWT user loader both need it. The session's identity map
+        holds rows only weakly, so the row is also kept in `session.info`, which lives exactly
+        as long as the request's session: one query, however many callers.
+        """
+        try:
+            user_id = int(payload.get("sub"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+        if not 0 < user_id <= MAX_USER_ID:
+            return None
+        loaded: dict[int, User | None] = db.session.info.setdefault("token_users", {})
+        if user_id not in loaded:
+            loaded[user_id] = db.session.get(cls, user_id)
+        user = loaded[user_id]
+        # A token without the stamp was not issued by this service to this account.
+        if user is None or payload.get("uct") != user.token_stamp:
+            return None
+        return user
 
     @classmethod
     def find_by_login(cls, login: str) -> User | None:

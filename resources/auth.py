@@ -13,6 +13,7 @@ from errors import ErrorSchema, error_body
 from jwt_utils import auth_required, issue_tokens, require_claims
 from models import User
 from models.user import burn_password_check
+from ratelimit import RATE_LIMITED_DOC
 from resources.blueprint import Blueprint
 from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
 
@@ -53,6 +54,7 @@ class Register(MethodView):
 
 @blp.route("/login")
 class Login(MethodView):
+    # Rate limited per client address and username by ratelimit.py (429 documented here).
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(
@@ -61,6 +63,7 @@ class Login(MethodView):
         description="Wrong username/email or password (error: invalid_credentials).",
         example=error_body(401, "Invalid username or password.", "invalid_credentials"),
     )
+    @blp.alt_response(429, **RATE_LIMITED_DOC)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Log in with username (or email) and password: a fresh access token and a refresh token"""
         user = User.find_by_login(data["username"])
@@ -103,6 +106,17 @@ class Logout(MethodView):
         if refresh:
             blocklist.revoke_token(refresh, family=True)
         return {"message": "Logged out."}
+
+
+@blp.route("/logout-all")
+class LogoutAll(MethodView):
+    @auth_required(blp)
+    @blp.response(200, MessageSchema)
+    def post(self) -> dict[str, str]:
+        """Log out everywhere: revoke every access and refresh token of the current user"""
+        blocklist.revoke_user_tokens(current_user)
+        db.session.commit()
+        return {"message": "Logged out of every session."}
 
 
 def _decode_own_refresh_token(token: str, subject: str) -> dict[str, Any]:

@@ -1,10 +1,31 @@
-"""The Blueprint every resource uses: flask-smorest's, with one rule for unreadable bodies."""
+"""The project's Blueprint: flask-smorest's, with one rule for request bodies.
 
+Every unusable body is refused before a view sees it: 415 for a body that is not JSON, 422 for a
+missing required one, and 422 for JSON that cannot be read or used. webargs on its own reads a
+missing or non-JSON body as `{}` (a PATCH without a body would succeed as a no-op) and answers
+400 for broken JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, NoReturn
 
 import flask_smorest
+from flask import request
 from flask_smorest import abort
 from webargs.flaskparser import FlaskParser
+
+BODY_REQUIRED = "A JSON request body is required."
+
+
+def check_json_body(required: bool) -> None:
+    body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH; webargs reads the cache
+    if body and not request.is_json:
+        abort(415, message="Send the request body as JSON, with 'Content-Type: application/json'.")
+    if required and not body:
+        abort(422, message=BODY_REQUIRED, errors={"json": {"_schema": [BODY_REQUIRED]}})
 
 
 class Parser(FlaskParser):
@@ -47,3 +68,20 @@ def holds_lone_surrogate(value: Any) -> bool:
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
+
+    def arguments(self, schema: Any, *, location: str = "json", required: bool = True, **kwargs: Any) -> Any:
+        parse = super().arguments(schema, location=location, required=required, **kwargs)
+        if location != "json":
+            return parse
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            parsed = parse(func)
+
+            @wraps(parsed)
+            def checked(*args: Any, **kw: Any) -> Any:
+                check_json_body(required)
+                return parsed(*args, **kw)
+
+            return checked
+
+        return decorator

@@ -1,5 +1,6 @@
 """Offset pagination that stays cheap: one COUNT and one page query, whatever the page number."""
 
+import json
 from typing import Any
 
 from sqlalchemy import Select
@@ -8,6 +9,18 @@ from db import db
 
 # CONTRACT §5: page_size defaults to 20, at most 100 (flask-smorest's own default is 10).
 PAGE_SIZES = {"page_size": 20, "max_page_size": 100}
+
+# The header's value is JSON text, so it is documented as a string (see app.BoardApi).
+PAGINATION_HEADER_DOC = {
+    "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
+    "and previous_page / next_page when they exist.",
+    "schema": {
+        "type": "string",
+        "example": json.dumps(
+            {"total": 42, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, "next_page": 2}
+        ),
+    },
+}
 
 
 def paginate(stmt: Select[Any], count_stmt: Select[Any], pagination: Any) -> list[Any]:

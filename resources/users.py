@@ -6,6 +6,7 @@ from flask_smorest import abort
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
+import blocklist
 from db import db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
@@ -72,9 +73,15 @@ class UserById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     @blp.alt_response(409, **CONFLICT_DOC)
     def patch(self, data: dict[str, Any], user_id: int) -> User:
-        """Change a user's username or email (the user or an admin)"""
+        """Change a user's username or email (the user or an admin), or the user's own password
+
+        A password change needs a fresh token and `current_password` (wrong: 422), and revokes
+        every other login of the user; the login making the change keeps working.
+        """
         user = get_user(user_id)
         require_self_or_admin(user.id)
+        if "password" in data:
+            change_password(user, data.pop("password"), data.pop("current_password"))
         for field, value in data.items():
             setattr(user, field, value)
         try:
@@ -98,3 +105,21 @@ class UserById(MethodView):
         db.session.execute(db.delete(Board).where(Board.author_id == user.id))
         db.session.delete(user)
         db.session.commit()
+
+
+def change_password(user: User, new_password: str, current_password: str) -> None:
+    """Only the user, freshly logged in and knowing the current password: a stolen or long-lived
+    token alone must not be able to lock the owner out. Admins cannot set passwords."""
+    if current_user.id != user.id:
+        abort(403, message="Only the user can change their own password.", error="forbidden")
+    if not get_jwt()["fresh"]:
+        abort(401, message="This action needs a fresh token: log in again.", error="fresh_token_required")
+    if not user.check_password(current_password):
+        abort(
+            422,
+            message="The current password is wrong.",
+            error="wrong_current_password",
+            errors={"json": {"current_password": ["Wrong password."]}},
+        )
+    user.set_password(new_password)
+    blocklist.revoke_user_tokens(user, keep_family=get_jwt().get("fam"))

@@ -1,21 +1,8 @@
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-
-class FullMatch(validate.Regexp):
-    """A Regexp that must match the whole value.
-
-    The pattern is published as the OpenAPI `pattern`, which browsers and generated clients read
-    as ECMA-262: Python's `\\Z` is an invalid escape there, and `$` alone would let Python accept
-    a trailing newline. Matching the whole value in Python keeps one pattern right for both.
-    """
-
-    def __call__(self, value: str) -> str:
-        if self.regex.fullmatch(value) is None:
-            raise ValidationError(self._format_error(value))
-        return value
-
-
-USERNAME = FullMatch(r"^[A-Za-z0-9_-]{3,30}$", error="3 to 30 letters, digits, '_' or '-'.")
+# `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
+# Python's `$` lets a final newline through, and `\Z` is not valid ECMA (an invalid document).
+USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}(?![\s\S])", error="3 to 30 letters, digits, '_' or '-'.")
 PASSWORD = validate.Length(min=8, max=128)
 
 
@@ -61,7 +48,18 @@ class UserUpdateSchema(Schema):
         validate=PASSWORD,
         metadata={"description": "New password; needs current_password and a fresh token."},
     )
-    current_password = fields.String(load_only=True, validate=validate.Length(max=128))
+    current_password = fields.String(
+        load_only=True,
+        validate=validate.Length(max=128),
+        metadata={"description": "The password in use: required with `password`."},
+    )
+
+    @validates_schema
+    def password_needs_current(self, data: dict, **kwargs) -> None:
+        if "password" in data and "current_password" not in data:
+            raise ValidationError("Required to change the password.", "current_password")
+        if "current_password" in data and "password" not in data:
+            raise ValidationError("Only used with a new password.", "current_password")
 
     @post_load
     def normalise(self, data: dict, **kwargs) -> dict:

@@ -93,10 +93,14 @@ def test_register_duplicates_are_409_case_insensitively(client, register, userna
     assert response.json == error(409, f"{field}_taken", f"That {field} is already taken.")
 
 
-def test_register_without_json_body_is_422(client):
+def test_register_with_a_non_json_body_is_415(client, app):
     response = client.post("/auth/register", data="not json", content_type="text/plain")
-    assert response.status_code == 422
-    assert response.json["code"] == 422
+    assert response.status_code == 415
+    assert response.json == error(
+        415, "unsupported_media_type", "Send the request body as JSON, with 'Content-Type: application/json'."
+    )
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
 
 
 @pytest.mark.parametrize("login_name", ["alice", "ALICE", "alice@example.com", "Alice@Example.com"])

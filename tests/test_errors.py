@@ -28,7 +28,9 @@ def test_body_too_large(database_url):
         "/auth/register", data=b'{"username": "' + b"x" * 2048 + b'"}', content_type="application/json"
     )
     assert response.status_code == 413
-    assert response.json == error(413, "request_entity_too_large", "The request body is too large.")
+    assert response.json == error(
+        413, "request_entity_too_large", "The request body is larger than 1024 bytes."
+    )
 
 
 def test_default_body_limit_is_one_mebibyte(app):

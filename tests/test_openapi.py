@@ -9,6 +9,7 @@ from openapi_spec_validator import validate
 PROTECTED = {
     ("/auth/refresh", "post"),
     ("/auth/logout", "post"),
+    ("/auth/logout-all", "post"),
     ("/auth/me", "get"),
     ("/boards", "post"),
     ("/boards/{board_id}", "put"),

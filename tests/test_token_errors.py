@@ -22,10 +22,12 @@ NOT_FRESH = error(401, "fresh_token_required", "This action needs a fresh token:
 USER_GONE = error(401, "user_not_found", "The user of this token no longer exists.")
 
 
-def claims(user_id: int, **overrides) -> dict:
+def claims(user: dict, **overrides) -> dict:
+    """The claims this service puts in an access token of `user`, overridden as a case needs."""
+    issued = jwt.decode(user["access_token"], TEST_SECRET, algorithms=["HS256"])
     now = int(time.time())
     payload = {
-        "sub": str(user_id),
+        "sub": str(user["id"]),
         "jti": str(uuid.uuid4()),
         "type": "access",
         "fresh": False,
@@ -34,6 +36,8 @@ def claims(user_id: int, **overrides) -> dict:
         "exp": now + 600,
         "fam": uuid.uuid4().hex,
         "is_admin": False,
+        "gen": issued["gen"],
+        "uct": issued["uct"],
     }
     payload.update(overrides)
     return {k: v for k, v in payload.items() if v is not None}
@@ -54,7 +58,7 @@ def user(make_user):
 
 def test_a_well_forged_token_is_accepted(client, user):
     """The control for the cases below: the forging itself is right."""
-    response = client.get("/auth/me", headers=bearer(forge(claims(user["id"]))))
+    response = client.get("/auth/me", headers=bearer(forge(claims(user))))
     assert response.status_code == 200
 
 
@@ -68,33 +72,33 @@ def test_missing_token(client, headers):
     assert (response.status_code, response.json) == (401, MISSING)
 
 
-def tampered(user_id: int) -> str:
-    header, _, signature = forge(claims(user_id)).split(".")
-    return ".".join([header, b64(claims(user_id, is_admin=True)), signature])
+def tampered(user: dict) -> str:
+    header, _, signature = forge(claims(user)).split(".")
+    return ".".join([header, b64(claims(user, is_admin=True)), signature])
 
 
 INVALID_TOKENS = {
-    "garbage": lambda uid: "not-a-jwt",
-    "two segments": lambda uid: "abc.def",
-    "bad signature": lambda uid: forge(claims(uid), key="another-secret-that-is-long-enough-0123456789"),
+    "garbage": lambda u: "not-a-jwt",
+    "two segments": lambda u: "abc.def",
+    "bad signature": lambda u: forge(claims(u), key="another-secret-that-is-long-enough-0123456789"),
     "tampered payload": tampered,
-    "alg none": lambda uid: f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims(uid))}.",
-    "alg HS512": lambda uid: forge(claims(uid), algorithm="HS512"),
-    "no sub": lambda uid: forge(claims(uid, sub=None)),
-    "no jti": lambda uid: forge(claims(uid, jti=None)),
-    "no exp": lambda uid: forge(claims(uid, exp=None)),
-    "no iat": lambda uid: forge(claims(uid, iat=None)),
-    "integer sub": lambda uid: forge(claims(uid, sub=uid)),
-    "refresh as access": lambda uid: forge(claims(uid, type="refresh")),
-    "unknown type": lambda uid: forge(claims(uid, type="weird")),
-    "not yet valid": lambda uid: forge(claims(uid, nbf=int(time.time()) + 3600)),
+    "alg none": lambda u: f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims(u))}.",
+    "alg HS512": lambda u: forge(claims(u), algorithm="HS512"),
+    "no sub": lambda u: forge(claims(u, sub=None)),
+    "no jti": lambda u: forge(claims(u, jti=None)),
+    "no exp": lambda u: forge(claims(u, exp=None)),
+    "no iat": lambda u: forge(claims(u, iat=None)),
+    "integer sub": lambda u: forge(claims(u, sub=u["id"])),
+    "refresh as access": lambda u: forge(claims(u, type="refresh")),
+    "unknown type": lambda u: forge(claims(u, type="weird")),
+    "not yet valid": lambda u: forge(claims(u, nbf=int(time.time()) + 3600)),
 }
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # HS512 forged on purpose
 @pytest.mark.parametrize("make_token", INVALID_TOKENS.values(), ids=INVALID_TOKENS.keys())
 def test_invalid_access_tokens(client, user, make_token):
-    response = client.get("/auth/me", headers=bearer(make_token(user["id"])))
+    response = client.get("/auth/me", headers=bearer(make_token(user)))
     assert (response.status_code, response.json) == (401, INVALID)
 
 
@@ -113,10 +117,10 @@ def test_access_token_as_refresh_token(client, user):
 
 def test_expired_access_and_refresh_tokens(client, user):
     past = int(time.time()) - 3600
-    expired = forge(claims(user["id"], iat=past - 60, nbf=past - 60, exp=past))
+    expired = forge(claims(user, iat=past - 60, nbf=past - 60, exp=past))
     response = client.get("/auth/me", headers=bearer(expired))
     assert (response.status_code, response.json) == (401, EXPIRED)
-    expired_refresh = forge(claims(user["id"], type="refresh", iat=past - 60, nbf=past - 60, exp=past))
+    expired_refresh = forge(claims(user, type="refresh", iat=past - 60, nbf=past - 60, exp=past))
     response = client.post("/auth/refresh", headers=bearer(expired_refresh))
     assert (response.status_code, response.json) == (401, EXPIRED)
 

@@ -149,10 +149,10 @@ def test_delete_needs_a_token(app, client, alice):
     assert user_exists(app, alice["id"])
 
 
-@pytest.mark.parametrize("acct", ["wrong", "absent"])
-def test_a_token_not_issued_to_this_account_gets_user_not_found(client, make_user, acct):
+@pytest.mark.parametrize("uct", ["wrong", "absent"])
+def test_a_token_not_issued_to_this_account_gets_user_not_found(client, make_user, uct):
     """Forged with the real secret: a token for this id minted before the account existed (no
-    `acct` claim, iat older than the account), or naming another account, opens nothing."""
+    `uct` claim), or naming another account, opens nothing."""
     carol = make_user("carol")
     past = int(time.time()) - 3600
     payload = {
@@ -166,7 +166,7 @@ def test_a_token_not_issued_to_this_account_gets_user_not_found(client, make_use
         "fam": uuid.uuid4().hex,
         "is_admin": False,
     }
-    if acct == "wrong":
-        payload["acct"] = 12345
+    if uct == "wrong":
+        payload["uct"] = 12345
     response = client.get("/auth/me", headers=bearer(jwt.encode(payload, TEST_SECRET, algorithm="HS256")))
     assert (response.status_code, response.json) == (401, USER_GONE)
