@@ -26,9 +26,11 @@ NAMING_CONVENTION = {
 }
 
 
-# utf8mb4: MySQL's "utf8" has no 4-byte characters (emoji). PyMySQL waits 10 s for a server by
-# default: with the database down, a request should answer 503 quickly rather than hang.
-MYSQL_CONNECT_ARGS = {"charset": "utf8mb4", "connect_timeout": 3}
+# utf8mb4: MySQL's "utf8" has no 4-byte characters (emoji). With the database down, a request
+# should answer 503 quickly rather than hang: PyMySQL waits 10 s for a TCP connection by default,
+# and forever for a server that accepted one but never answers (its read timeout also bounds the
+# handshake). 30 s is gunicorn's worker timeout: no request could use a longer wait anyway.
+MYSQL_CONNECT_ARGS = {"charset": "utf8mb4", "connect_timeout": 3, "read_timeout": 30, "write_timeout": 30}
 
 
 def engine_options(database_url: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def engine_options(database_url: str, overrides: dict[str, Any] | None = None) -
     On a server database, a pooled connection the server has closed (restart, wait_timeout) is
     replaced before use instead of failing the request, and none is kept past common idle limits.
     On MySQL the connection is utf8mb4 (4-byte characters: emoji) and gives up quickly on a dead
-    server, unless the URL says otherwise (e.g. `?connect_timeout=10`).
+    server, unless the URL says otherwise (e.g. `?read_timeout=3600` for a long migration).
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
