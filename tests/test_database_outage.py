@@ -18,11 +18,15 @@ from flask.testing import FlaskClient
 from db import db
 from tests.conftest import PASSWORD, bearer, error, make_app
 from tests.databases import requires_mysql
-from tests.mariadb import MariaDB
+from tests.mariadb import MariaDB, find_program
 
 UNAVAILABLE = error(503, "database_unavailable", "The database is unavailable; try again shortly.")
 
 pytestmark = pytest.mark.slow
+# Under make test-mysql; they start a server of their own, so they need MariaDB's programs too.
+needs_own_mariadb = pytest.mark.skipif(
+    not find_program("mariadbd"), reason="needs mariadbd to run a server of its own (make test-mysql)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +88,7 @@ def requests_of(client: FlaskClient) -> list[tuple[str, str, dict[str, Any], int
 
 
 @requires_mysql
+@needs_own_mariadb
 def test_stopping_and_restarting_mariadb_under_the_running_app(own_server: MariaDB, app_on) -> None:
     app = app_on(own_server.create_database("outage", "outage"))
     client = app.test_client()
@@ -105,6 +110,7 @@ def test_stopping_and_restarting_mariadb_under_the_running_app(own_server: Maria
 
 
 @requires_mysql
+@needs_own_mariadb
 def test_connections_the_server_dropped_while_idle_are_replaced(own_server: MariaDB, app_on) -> None:
     """wait_timeout closes idle connections; pool_pre_ping replaces them before a request uses one.
     The same app without pre-ping is the control: its first request after the idle spell fails."""
