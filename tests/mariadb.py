@@ -106,7 +106,7 @@ class MariaDB:
         command = [
             find_program("mariadb-install-db") or "mariadb-install-db",
             "--no-defaults",
-            "--auth-root-authentication-method=normal",  # root without a password, on this socket only
+            "--auth-root-authentication-method=normal",  # root without a password: see _lock_root
             "--skip-test-db",
             *self._user_args(),
             f"--datadir={self.datadir}",
@@ -119,7 +119,8 @@ class MariaDB:
 
     def start(self, timeout: float = 60) -> None:
         """Start the server (installing its data directory the first time) and wait until it answers."""
-        if not self.datadir.exists():
+        fresh = not self.datadir.exists()
+        if fresh:
             self.install()
         command = [
             find_program("mariadbd") or "mariadbd",
@@ -144,10 +145,19 @@ class MariaDB:
             if self.process.poll() is not None:
                 raise RuntimeError(f"mariadbd exited with {self.process.returncode}:\n{self.log_tail()}")
             if self.answers():
+                if fresh:
+                    self._lock_root()
                 return
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"mariadbd did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def _lock_root(self) -> None:
+        """Keep password-less root only on the socket, inside our 0700 folder: no root over TCP."""
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT host FROM mysql.user WHERE user = 'root' AND host <> 'localhost'")
+            for (host,) in cursor.fetchall():
+                cursor.execute("DROP USER 'root'@%s", (host,))
 
     def answers(self) -> bool:
         # Probe the socket first: PyMySQL leaks the socket of a connection attempt that fails.
