@@ -47,3 +47,9 @@ test-e2e: $(VENV)/.e2e
 .PHONY: fuzz
 fuzz: install-dev
 	$(BIN)/python fuzz/run.py
+
+# The whole suite against a private MariaDB server on a free port of 127.0.0.1 (installed from
+# Debian's packages when missing), stopped by its PID afterwards: see tests/mariadb.py.
+.PHONY: test-mysql
+test-mysql: install-dev
+	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -17,7 +17,7 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 import cli
-from db import db
+from db import compare_type, db, engine_options
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
@@ -56,15 +56,11 @@ class Config:
 
     @staticmethod
     def from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
-        database_url = env.get("DATABASE_URL", "sqlite:///board.db")  # relative: under instance/
-        engine_options: dict[str, Any] = {}
-        if not database_url.startswith("sqlite"):
-            # A restarted server or an idle timeout must not surface as an error.
-            engine_options = {"pool_pre_ping": True, "pool_recycle": 280}
         return {
             "APP_ENV": env.get("APP_ENV", "development"),
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            # Relative SQLite paths land under instance/. Engine options follow from the URL:
+            # see db.engine_options, applied in create_app.
+            "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", "sqlite:///board.db"),
             "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY", DEV_JWT_SECRET),
             "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=int(env.get("JWT_ACCESS_TOKEN_EXPIRES", 900))),
             "JWT_REFRESH_TOKEN_EXPIRES": timedelta(
@@ -121,10 +117,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     check_production_secret(app.config, DEV_JWT_SECRET)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
-    Migrate(app, db, render_as_batch=True, compare_type=True)
+    Migrate(app, db, render_as_batch=True, compare_type=compare_type)
 
     api = BoardApi(app, spec_kwargs={"extra_plugins": [ErrorExamplesPlugin()]})
     api.register_converter(

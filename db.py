@@ -1,14 +1,20 @@
 """Database handle, declarative base and column types shared by every model."""
 
+from __future__ import annotations
+
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import Column, DateTime, Engine, MetaData, String, TypeDecorator, event, make_url, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeEngine
+
+if TYPE_CHECKING:
+    from alembic.migration import MigrationContext
 
 # Stable constraint names: Alembic can only alter or drop what it can name, on MySQL and SQLite alike.
 NAMING_CONVENTION = {
@@ -20,12 +26,44 @@ NAMING_CONVENTION = {
 }
 
 
+# utf8mb4: MySQL's "utf8" has no 4-byte characters (emoji). With the database down, a request
+# should answer 503 quickly rather than hang: PyMySQL waits 10 s for a TCP connection by default,
+# and forever for a server that accepted one but never answers (its read timeout also bounds the
+# handshake). 30 s is gunicorn's worker timeout: no request could use a longer wait anyway.
+MYSQL_CONNECT_ARGS = {"charset": "utf8mb4", "connect_timeout": 3, "read_timeout": 30, "write_timeout": 30}
+
+
+def engine_options(database_url: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """SQLAlchemy engine options for a database URL, under any given explicitly.
+
+    On a server database, a pooled connection the server has closed (restart, wait_timeout) is
+    replaced before use instead of failing the request, and none is kept past common idle limits.
+    On MySQL the connection is utf8mb4 (4-byte characters: emoji) and gives up quickly on a dead
+    server, unless the URL says otherwise (e.g. `?read_timeout=3600` for a long migration).
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return dict(overrides or {})
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 280}
+    if url.get_backend_name() == "mysql":
+        options["connect_args"] = {k: v for k, v in MYSQL_CONNECT_ARGS.items() if k not in url.query}
+    return {**options, **(overrides or {})}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 # Objects stay usable after commit: a view commits, then serialises what it changed.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+def exact_string(length: int) -> String:
+    """A string column compared byte for byte on every database, for values the app normalises
+    itself (lower-cased usernames and emails). MySQL's default utf8mb4_unicode_ci would also fold
+    accents and more ('josé' = 'jose', 'straße' = 'strasse'): unique would mean something else there
+    than on SQLite."""
+    return String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
 
 
 def utcnow() -> datetime:
@@ -52,6 +90,44 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def compare_type(
+    context: MigrationContext,
+    inspected_column: Column[Any],
+    metadata_column: Column[Any],
+    inspected_type: TypeEngine[Any],
+    metadata_type: TypeEngine[Any],
+) -> bool | None:
+    """Alembic's type comparison (`compare_type`), plus what it misses on MySQL.
+
+    Alembic compares type arguments only when both sides have them: a DATETIME column passes for
+    UTCDateTime's DATETIME(6) (microseconds would be cut off, and an ETag computed before a write
+    would differ from one computed after it), and a column without exact_string's collation passes
+    too. True: they differ; None: let Alembic decide.
+    """
+    dialect = context.dialect
+    if isinstance(metadata_type, TypeDecorator):
+        expected = metadata_type.load_dialect_impl(dialect)
+    else:
+        expected = metadata_type.dialect_impl(dialect)
+    fsp_differs = (
+        hasattr(inspected_type, "fsp")
+        and hasattr(expected, "fsp")
+        and ((inspected_type.fsp or 0) != (expected.fsp or 0))
+    )
+    collation = getattr(expected, "collation", None) if dialect.name in ("mysql", "mariadb") else None
+    collation_differs = bool(collation) and _mysql_collation(context, inspected_column) != collation
+    return True if fsp_differs or collation_differs else None
+
+
+def _mysql_collation(context: MigrationContext, column: Column[Any]) -> str | None:
+    """The column's actual collation (reflection leaves out one equal to the table's default)."""
+    query = text(
+        "SELECT collation_name FROM information_schema.columns"
+        " WHERE table_schema = DATABASE() AND table_name = :table AND column_name = :column"
+    )
+    return context.connection.scalar(query, {"table": column.table.name, "column": column.name})
 
 
 @event.listens_for(Engine, "connect")

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from db import UTCDateTime, db, utcnow
+from db import UTCDateTime, db, exact_string, utcnow
 
 if TYPE_CHECKING:
     from models.board import Board
@@ -36,9 +36,9 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(30))
     # Uniqueness is case-insensitive on every database: enforced on a normalised copy
-    # instead of trusting a collation (SQLite's default one is case-sensitive).
-    username_lower: Mapped[str] = mapped_column(String(30), unique=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # instead of trusting a collation (SQLite's default one is case-sensitive), compared exactly.
+    username_lower: Mapped[str] = mapped_column(exact_string(30), unique=True)
+    email: Mapped[str] = mapped_column(exact_string(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

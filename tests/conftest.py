@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +12,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from db import db
+from tests.databases import ON_MYSQL, TEST_DATABASE_URL, SharedDatabase, scratch_database
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 PASSWORD = "correct horse battery"
@@ -28,17 +28,44 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
     return create_app(config)
 
 
+@pytest.fixture(scope="session")
+def shared_database() -> Iterator[SharedDatabase | None]:
+    """With TEST_DATABASE_URL=mysql+pymysql://…: the server database, its schema made once."""
+    if not ON_MYSQL:
+        yield None
+        return
+    shared = SharedDatabase(TEST_DATABASE_URL)
+    shared.create_schema()
+    yield shared
+    shared.dispose()
+
+
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+def database_url(tmp_path, shared_database: SharedDatabase | None) -> str:
+    """A fresh database per test: a new SQLite file, or the server database emptied."""
+    if shared_database is None:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    shared_database.empty()
+    return shared_database.url
+
+
+@pytest.fixture
+def empty_database_url(tmp_path) -> Iterator[str]:
+    """A database with no tables at all (for migrations): a new SQLite file, or a scratch database."""
+    if not ON_MYSQL:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    with scratch_database(TEST_DATABASE_URL, "scratch") as url:
+        yield url
 
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     app = make_app(database_url)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    if not ON_MYSQL:  # the server database already has its schema (see shared_database)
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()

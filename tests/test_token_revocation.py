@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import jwt as pyjwt
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
@@ -242,8 +241,6 @@ def test_a_token_voided_by_logout_all_costs_one_statement(app, client, make_user
 # --- migration -------------------------------------------------------------------------------------
 
 
-# Flask-Migrate's generated env.py tries the deprecated get_engine() first.
-@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_migration_0003_adds_the_token_generation_and_round_trips(tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'migrated.db'}")
     with app.app_context():

@@ -35,7 +35,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('boards', schema=None) as batch_op:
-        batch_op.drop_index('ix_boards_author_id_id')
-
+    # Dropping the table drops its indexes; MySQL refuses to drop ix_boards_author_id_id on its
+    # own while the foreign key needs it.
     op.drop_table('boards')
