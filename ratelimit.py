@@ -17,6 +17,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from errors import ErrorSchema, error_response
+from models import User
 
 LOGIN_ENDPOINT = "Auth.Login"
 RETRY_AFTER_HEADER = {
@@ -34,9 +35,9 @@ RATE_LIMITED_DOC = {
 
 
 def login_key() -> str:
-    """Client address + the username (or email) tried, lower-cased like the lookup does.
-
-    Hashed: the body is not validated yet, and a counter key must stay small whatever was sent.
+    """Client address + the account tried: its id when the name (username or email) is known, so
+    that switching between username and email buys no extra attempts; else the name lower-cased
+    like the lookup does, hashed (the body is not validated yet and a key must stay small).
     """
     try:
         body = request.get_json(silent=True)
@@ -44,8 +45,19 @@ def login_key() -> str:
         body = None
     username = body.get("username") if isinstance(body, dict) else None
     name = username.strip().lower() if isinstance(username, str) else ""
+    user = User.find_by_login(name) if 0 < len(name) <= 254 and _encodable(name) else None
+    if user is not None:
+        return f"{get_remote_address()}/user:{user.id}"
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"{get_remote_address()}/{digest}"
+    return f"{get_remote_address()}/name:{digest}"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def login_limit() -> str:

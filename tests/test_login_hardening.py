@@ -67,6 +67,15 @@ def test_the_limit_is_per_username_and_address(client, register):
     assert attempt(client, f"  {alice['username'].upper()} ").status_code == 429
 
 
+def test_username_and_email_of_one_account_share_one_count(client, register):
+    """Alternating between the username and the email buys no extra guesses."""
+    alice = register()
+    for name in [alice["username"], alice["email"]] * 2 + [alice["username"]]:
+        assert attempt(client, name).status_code == 401
+    assert attempt(client, alice["email"].upper()).status_code == 429
+    assert attempt(client, alice["username"]).status_code == 429
+
+
 def test_unknown_usernames_are_limited_too(client):
     for _ in range(5):
         assert attempt(client, "nobody_here").status_code == 401
