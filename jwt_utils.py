@@ -21,6 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 jwt = JWTManager()
 
 
+FRESH_TOKEN_MESSAGE = "This action needs a fresh token: log in again."
 BEARER_AUTH = [{"bearerAuth": []}]
 BEARER_SCHEME = {
     "type": "http",
@@ -64,7 +65,7 @@ def init_jwt(app: Flask) -> None:
 
     @jwt.needs_fresh_token_loader
     def needs_fresh_token(header: dict, payload: dict) -> Response:
-        return _unauthorized("This action needs a fresh token: log in again.", "fresh_token_required")
+        return _unauthorized(FRESH_TOKEN_MESSAGE, "fresh_token_required")
 
     @jwt.user_lookup_error_loader
     def user_gone(header: dict, payload: dict) -> Response:
@@ -86,12 +87,16 @@ def init_jwt(app: Flask) -> None:
         return User.from_token(payload)
 
 
+# Beyond `sub` (checked by Flask-JWT-Extended): every claim issue_tokens() puts in a token.
+REQUIRED_CLAIMS = ("jti", "exp", "iat", "fam", "gen", "uct")
+
+
 def require_claims(payload: dict[str, Any]) -> None:
     """Raise (→ 401 invalid_token) unless the token has every claim this API issues and relies on.
 
     PyJWT checks `exp` only when present and Flask-JWT-Extended fills in a missing `jti`/`type`.
     """
-    missing = [claim for claim in ("jti", "exp", "iat") if not payload.get(claim)]
+    missing = [claim for claim in REQUIRED_CLAIMS if payload.get(claim) in (None, "")]
     if missing:
         raise JWTDecodeError(f"Missing claims: {', '.join(missing)}")
     if payload.get("type") not in ("access", "refresh"):

@@ -5,7 +5,6 @@ from flask_jwt_extended import current_user, decode_token, get_jwt
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_smorest import abort
 from jwt import InvalidTokenError
-from sqlalchemy.exc import IntegrityError
 
 import blocklist
 from db import db
@@ -14,21 +13,11 @@ from jwt_utils import auth_required, issue_tokens, require_claims
 from models import User
 from models.user import burn_password_check
 from ratelimit import RATE_LIMITED_DOC
+from resources.access import CONFLICT_DOC, save_user
 from resources.blueprint import Blueprint
 from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
 
 blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log in, refresh and log out.")
-
-CONFLICT_DOC = {"schema": ErrorSchema, "description": "Username or email already taken."}
-
-
-def taken_field(username: str, email: str) -> str | None:
-    """The name of the unique field already in use, if any (a friendlier 409 than the race-safe one)."""
-    if db.session.execute(db.select(User.id).where(User.username_lower == username.lower())).first():
-        return "username"
-    if db.session.execute(db.select(User.id).where(User.email == email)).first():
-        return "email"
-    return None
 
 
 @blp.route("/register")
@@ -38,17 +27,10 @@ class Register(MethodView):
     @blp.alt_response(409, **CONFLICT_DOC)
     def post(self, data: dict[str, Any]) -> User:
         """Create an account"""
-        if field := taken_field(data["username"], data["email"]):
-            abort(409, message=f"That {field} is already taken.", error=f"{field}_taken")
         user = User(username=data["username"], email=data["email"])
         user.set_password(data["password"])
         db.session.add(user)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # Another request registered the same name between our check and our insert.
-            db.session.rollback()
-            abort(409, message="That username or email is already taken.", error="conflict")
+        save_user(user)
         return user
 
 

@@ -4,15 +4,13 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, get_current_user, get_jwt, verify_jwt_in_request
 from flask_smorest import abort
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 
 import blocklist
 from db import db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, User
-from resources.access import require_self_or_admin
-from resources.auth import CONFLICT_DOC
+from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserPublicSchema, UserSchema, UserUpdateSchema
@@ -84,11 +82,7 @@ class UserById(MethodView):
             change_password(user, data.pop("password"), data.pop("current_password"))
         for field, value in data.items():
             setattr(user, field, value)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            abort(409, message="That username or email is already taken.", error="conflict")
+        save_user(user)
         return user
 
     @auth_required(blp)
@@ -99,8 +93,8 @@ class UserById(MethodView):
         """Delete a user and their boards (the user with a fresh token, or an admin)"""
         user = get_user(user_id)
         require_self_or_admin(user.id)
-        if not current_user.is_admin and not get_jwt()["fresh"]:
-            abort(401, message="This action needs a fresh token: log in again.", error="fresh_token_required")
+        if not current_user.is_admin:
+            require_fresh_token()
         # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
         db.session.execute(db.delete(Board).where(Board.author_id == user.id))
         db.session.delete(user)
@@ -112,8 +106,7 @@ def change_password(user: User, new_password: str, current_password: str) -> Non
     token alone must not be able to lock the owner out. Admins cannot set passwords."""
     if current_user.id != user.id:
         abort(403, message="Only the user can change their own password.", error="forbidden")
-    if not get_jwt()["fresh"]:
-        abort(401, message="This action needs a fresh token: log in again.", error="fresh_token_required")
+    require_fresh_token()
     if not user.check_password(current_password):
         abort(
             422,

@@ -139,17 +139,21 @@ def test_admin_may_patch_another_user(client, make_user, make_admin):
 
 
 @pytest.mark.parametrize(
-    "body",
-    [{"username": "BOB"}, {"username": "bob"}, {"email": "BOB@example.com"}],
+    ("body", "field"),
+    [
+        ({"username": "BOB"}, "username"),
+        ({"username": "bob"}, "username"),
+        ({"email": "BOB@example.com"}, "email"),
+    ],
     ids=["username-upper", "username", "email-upper"],
 )
-def test_taken_username_or_email_is_409(client, make_user, body):
+def test_taken_username_or_email_is_409(client, make_user, body, field):
     alice, _ = make_user("alice"), make_user("bob")
 
     response = client.patch(f"/users/{alice['id']}", json=body, headers=alice["headers"])
 
     assert response.status_code == 409
-    assert response.json == error(409, "conflict", "That username or email is already taken.")
+    assert response.json == error(409, f"{field}_taken", f"That {field} is already taken.")
     profile = client.get(f"/users/{alice['id']}", headers=alice["headers"]).json
     assert (profile["username"], profile["email"]) == ("alice", "alice@example.com")
 
