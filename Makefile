@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test lint install install-dev clean serve
 
 # Reinstall only when a requirements file changes: a second `make run` starts in seconds.
 $(VENV)/.runtime: requirements.txt
@@ -33,3 +33,8 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Production: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log on stdout).
+serve: install
+	$(BIN)/flask db upgrade
+	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py --no-control-socket 'app:create_app()'

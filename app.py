@@ -16,6 +16,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
+import blocklist
 import cli
 from db import db
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
@@ -110,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     register_error_handlers(app)
+    blocklist.init_app(app)
     init_jwt(app)
 
     for module in (auth, users, boards, health):

@@ -1,10 +1,9 @@
 from typing import Any
 
-from flask import url_for
+from flask import Response, jsonify, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint, abort
-from sqlalchemy import func
+from flask_smorest import abort
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,6 +12,7 @@ from errors import ErrorSchema
 from jwt_utils import auth_required
 from models import Board, User
 from resources.access import require_self_or_admin
+from resources.board_reads import list_boards, read_board
 from resources.etags import (
     ETAG_HEADER,
     check_if_match,
@@ -21,7 +21,7 @@ from resources.etags import (
     etag_of,
     not_modified,
 )
-from resources.pagination import paginate
+from resources.pagination import Blueprint
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 
 blp = Blueprint(
@@ -51,16 +51,9 @@ class Boards(MethodView):
     @blp.arguments(BoardListArgsSchema, location="query")
     @blp.response(200, BoardSchema(many=True))
     @blp.paginate()
-    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Board]:
-        """List boards, newest first"""
-        conditions = []
-        if "author_id" in args:
-            conditions.append(Board.author_id == args["author_id"])
-        if "q" in args:
-            conditions.append(Board.title.ilike(f"%{_escape_like(args['q'])}%", escape="\\"))
-        stmt = boards_with_authors().where(*conditions).order_by(Board.id.desc())
-        count = db.select(func.count()).select_from(Board).where(*conditions)
-        return paginate(stmt, count, pagination_parameters)
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Response:
+        """List boards, newest first (page numbers, or keyset pages with `before`)"""
+        return list_boards(args, pagination_parameters)
 
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
@@ -81,11 +74,13 @@ class BoardById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, board_id: int) -> Any:
         """Read a board (with an ETag)"""
-        board = get_board(board_id)
-        etag = etag_of(board_schema.dump(board))
+        body = read_board(board_id)
+        if body is None:
+            abort(404, message=f"Board {board_id} not found.")
+        etag = etag_of(body)
         if not_modified(etag):
-            return "", 304, {"ETag": etag}
-        return board, {"ETag": etag}
+            return Response(status=304, headers={"ETag": etag})
+        return jsonify(body), {"ETag": etag}
 
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
@@ -145,7 +140,3 @@ def _commit_or_412() -> None:
             message="The resource changed while you wrote it: fetch it again.",
             error="precondition_failed",
         )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
