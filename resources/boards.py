@@ -2,7 +2,7 @@ from typing import Any
 
 from flask import Response, jsonify, url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user
+from flask_jwt_extended import get_current_user
 from flask_smorest import abort
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
@@ -10,9 +10,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from db import db
 from errors import ErrorSchema
 from jwt_utils import auth_required
-from models import Board, User
+from models import Board
 from resources.access import require_self_or_admin
-from resources.board_reads import list_boards, read_board
+from resources.blueprint import Blueprint
+from resources.board_queries import create_board, list_boards, read_board
 from resources.etags import (
     ETAG_HEADER,
     check_if_match,
@@ -21,7 +22,6 @@ from resources.etags import (
     etag_of,
     not_modified,
 )
-from resources.pagination import Blueprint
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 
 blp = Blueprint(
@@ -58,13 +58,11 @@ class Boards(MethodView):
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
     @blp.response(201, BoardSchema, headers=LOCATION_HEADER)
-    def post(self, data: dict[str, Any]) -> tuple[Board, dict[str, str]]:
+    def post(self, data: dict[str, Any]) -> tuple[Response, int, dict[str, str]]:
         """Create a board"""
-        author: User = current_user
-        board = Board(title=data["title"], content=data["content"], author=author)
-        db.session.add(board)
-        db.session.commit()
-        return board, {"Location": url_for("Boards.BoardById", board_id=board.id, _external=True)}
+        body = create_board(get_current_user(), data["title"], data["content"])
+        location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
+        return jsonify(body), 201, {"Location": location}
 
 
 @blp.route("/<id:board_id>")

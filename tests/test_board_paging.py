@@ -206,6 +206,7 @@ def test_a_read_shows_exactly_what_the_write_returned(app, client, make_user):
         "/boards", json={"title": "Grüße 👋", "content": "x" * 300}, headers=author["headers"]
     )
     board_id = posted.json["id"]
+    assert (posted.status_code, posted.headers["Location"]) == (201, f"http://localhost/boards/{board_id}")
 
     read = client.get(f"/boards/{board_id}")
     listed = client.get("/boards").json[0]
