@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test lint install install-dev clean serve
+.PHONY: run test lint install install-dev clean serve bench bench-scale profile
 
 # Reinstall only when a requirements file changes: a second `make run` starts in seconds.
 $(VENV)/.runtime: requirements.txt
@@ -38,3 +38,22 @@ clean:
 serve: install
 	$(BIN)/flask db upgrade
 	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py --no-control-socket 'app:create_app()'
+
+# Benchmarks (never in CI: slow, and noisy on shared machines). wrk comes from Debian's packages.
+NEED_WRK = command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+
+bench: install
+	@$(NEED_WRK)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-scale: install
+	@$(NEED_WRK)
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
+
+$(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+# CPU per request in-process, or with ENDPOINT=me (list, board, create, login) a pyinstrument profile.
+profile: $(VENV)/.bench
+	$(BIN)/python bench/cpu_cost.py $(if $(ENDPOINT),--profile $(ENDPOINT))
