@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PORT   ?= 5000
+# PORT from the environment, else from .env (which the app reads too), else 5000.
+PORT   ?= $(or $(shell sed -n "s/^PORT=//p" .env 2>/dev/null | tail -n 1),5000)
 export FLASK_APP := app
 
-.PHONY: run test lint install install-dev clean test-e2e
+.PHONY: run test lint install install-dev clean test-e2e serve bench bench-scale profile
 
 # Reinstall only when a requirements file changes: a second `make run` starts in seconds.
 $(VENV)/.runtime: requirements.txt
@@ -53,3 +54,27 @@ fuzz: install-dev
 .PHONY: test-mysql
 test-mysql: install-dev
 	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log on stdout).
+serve: install
+	$(BIN)/flask db upgrade
+	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py --no-control-socket 'app:create_app()'
+
+# Benchmarks (never in CI: slow, and noisy on shared machines). wrk comes from Debian's packages.
+NEED_WRK = command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+
+bench: install
+	@$(NEED_WRK)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-scale: install
+	@$(NEED_WRK)
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
+
+$(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+# CPU per request in-process, or with ENDPOINT=me (list, board, create, login) a pyinstrument profile.
+profile: $(VENV)/.bench
+	$(BIN)/python bench/cpu_cost.py $(if $(ENDPOINT),--profile $(ENDPOINT))

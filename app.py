@@ -16,6 +16,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
+import blocklist
 import cli
 from db import compare_type, db, engine_options
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
@@ -133,6 +134,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     refuse_oversize_bodies(app)
     init_cors(app)
+    blocklist.init_app(app)
     init_jwt(app)
 
     for module in (auth, users, boards, health):

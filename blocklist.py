@@ -15,31 +15,31 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from flask import Flask, current_app
 
-from db import db, utcnow
-from models import RevokedToken, User
+from db import utcnow
+from models import User
+from revocation_stores import DatabaseStore, RedisStore, RevocationStore
+
+
+def init_app(app: Flask) -> None:
+    """Choose the store once: Redis when REDIS_URL is set, else the database."""
+    url = app.config.get("REDIS_URL")
+    app.extensions["blocklist"] = RedisStore(url) if url else DatabaseStore()
+
+
+def store() -> RevocationStore:
+    return current_app.extensions["blocklist"]
 
 
 def revoke(entries: Mapping[str, datetime]) -> None:
     """Revoke each key (jti or family id) until its expiry. Revoking twice is harmless."""
-    for attempt in range(2):
-        try:
-            for key, expires_at in entries.items():
-                db.session.merge(RevokedToken(jti=key, expires_at=expires_at))
-            db.session.commit()
-            return
-        except IntegrityError:
-            # A concurrent request inserted the same key between our SELECT and INSERT.
-            db.session.rollback()
-            if attempt:
-                raise
+    store().revoke(entries)
 
 
 def revoked_among(keys: list[str]) -> set[str]:
-    rows = db.session.execute(db.select(RevokedToken.jti).where(RevokedToken.jti.in_(keys)))
-    return set(rows.scalars())
+    """Which of these keys are revoked: one lookup (one SQL query or one Redis call)."""
+    return store().revoked_among(keys)
 
 
 def token_expiry(payload: Mapping[str, Any]) -> datetime:
@@ -97,7 +97,5 @@ def is_token_revoked(payload: Mapping[str, Any]) -> bool:
 
 
 def prune(now: datetime | None = None) -> int:
-    """Delete entries whose tokens have all expired; returns how many went."""
-    result = db.session.execute(db.delete(RevokedToken).where(RevokedToken.expires_at < (now or utcnow())))
-    db.session.commit()
-    return result.rowcount
+    """Delete entries whose tokens have all expired; returns how many went (Redis: 0, its TTLs do it)."""
+    return store().prune(now or utcnow())

@@ -2,9 +2,10 @@
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 import blocklist
+import seed
 from db import db
 from models import User
 
@@ -31,6 +32,24 @@ def make_admin(username: str, revoke: bool) -> None:
     click.echo(f"{user.username} is {'now' if user.is_admin else 'no longer'} an admin.")
 
 
+@click.command("seed")
+@with_appcontext
+@click.option("--users", "users", type=click.IntRange(min=0), default=0, help="Users to create.")
+@click.option("--boards", "boards", type=click.IntRange(min=0), default=0, help="Boards to create.")
+@click.option("--password", default="seed-password", show_default=True, help="Every seeded user's password.")
+def seed_command(users: int, boards: int, password: str) -> None:
+    """Bulk demo data: users named seed_N and boards spread over them (or over existing users)."""
+    try:
+        report = seed.seed(users, boards, password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    made = f"{report.users} users"
+    if report.users:
+        made += f" ({report.first_user} .. {report.last_user}, password {password!r})"
+    click.echo(f"Seeded {made} and {report.boards} boards in {report.seconds:.2f} s.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(seed_command)

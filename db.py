@@ -132,9 +132,16 @@ def _mysql_collation(context: MigrationContext, column: Column[Any]) -> str | No
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite enforces foreign keys only when asked; WAL lets readers run beside a writer."""
+    """SQLite enforces foreign keys only when asked; WAL lets readers run beside a writer.
+
+    synchronous=NORMAL is SQLite's recommended pairing with WAL: a commit no longer waits for an
+    fsync (4 ms each on the benchmark machine, which capped writes at ~250/s), yet the database
+    can never be corrupted and a crash of the app loses nothing; only an OS crash or power cut
+    may lose the last commits. Production on MySQL/MariaDB keeps that server's own settings.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from marshmallow import Schema, fields
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -78,7 +80,17 @@ def handle_database_unavailable(exc: DBAPIError | PoolTimeoutError) -> tuple[dic
     return error_body(503, error="database_unavailable"), 503
 
 
+def handle_redis_unavailable(exc: RedisConnectionError | RedisTimeoutError) -> tuple[dict[str, Any], int]:
+    """Redis holds revocations (and rate limits) when configured: without it a token cannot be
+    checked, and letting it through unchecked would honour revoked tokens."""
+    log.warning("redis unavailable: %s", exc)
+    message = "The token store is unavailable; try again shortly."
+    return error_body(503, message, error="store_unavailable"), 503
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(PoolTimeoutError, handle_database_unavailable)
+    app.register_error_handler(RedisConnectionError, handle_redis_unavailable)
+    app.register_error_handler(RedisTimeoutError, handle_redis_unavailable)

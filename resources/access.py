@@ -44,15 +44,16 @@ def _abort_taken(field: str) -> None:
     abort(409, message=f"That {field} is already taken.", error=f"{field}_taken")
 
 
-def save_user(user: User) -> None:
-    """Commit a new or changed user; a username or email another user holds is a 409 naming it.
-
-    Checked first for a precise answer; the unique indexes decide when two requests race, and
-    then the check, run again, names what the winner took.
-    """
-    wanted = (user.username_lower, user.email, user.id)
-    if field := _taken_field(*wanted):
+def ensure_available(username: str, email: str) -> None:
+    """409 early, before the costly work of creating a user, when the name or email is taken."""
+    if field := _taken_field(username.lower(), email, None):
         _abort_taken(field)
+
+
+def save_user(user: User) -> None:
+    """Commit a new or changed user. The unique indexes decide (also between racing requests);
+    a clash is a 409 naming the field, found by asking again once the winner is committed."""
+    wanted = (user.username_lower, user.email, user.id)
     try:
         db.session.commit()
     except IntegrityError:

@@ -1,19 +1,19 @@
 from typing import Any
 
-from flask import url_for
+from flask import Response, jsonify, url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user
+from flask_jwt_extended import get_current_user
 from flask_smorest import abort
-from sqlalchemy import func
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from db import db
 from errors import ErrorSchema
 from jwt_utils import auth_required
-from models import Board, User
+from models import Board
 from resources.access import require_self_or_admin
 from resources.blueprint import Blueprint
+from resources.board_queries import create_board, list_boards, read_board
 from resources.etags import (
     ETAG_HEADER,
     check_if_match,
@@ -22,7 +22,7 @@ from resources.etags import (
     etag_of,
     not_modified,
 )
-from resources.pagination import PAGE_SIZES, paginate
+from resources.pagination import PAGE_SIZES
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 
 blp = Blueprint(
@@ -52,27 +52,18 @@ class Boards(MethodView):
     @blp.arguments(BoardListArgsSchema, location="query")
     @blp.response(200, BoardSchema(many=True))
     @blp.paginate(**PAGE_SIZES)
-    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Board]:
-        """List boards, newest first"""
-        conditions = []
-        if "author_id" in args:
-            conditions.append(Board.author_id == args["author_id"])
-        if "q" in args:
-            conditions.append(Board.title.ilike(f"%{_escape_like(args['q'])}%", escape="\\"))
-        stmt = boards_with_authors().where(*conditions).order_by(Board.id.desc())
-        count = db.select(func.count()).select_from(Board).where(*conditions)
-        return paginate(stmt, count, pagination_parameters)
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Response:
+        """List boards, newest first (page numbers, or keyset pages with `before`)"""
+        return list_boards(args, pagination_parameters)
 
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
     @blp.response(201, BoardSchema, headers=LOCATION_HEADER)
-    def post(self, data: dict[str, Any]) -> tuple[Board, dict[str, str]]:
+    def post(self, data: dict[str, Any]) -> tuple[Response, int, dict[str, str]]:
         """Create a board"""
-        author: User = current_user
-        board = Board(title=data["title"], content=data["content"], author=author)
-        db.session.add(board)
-        db.session.commit()
-        return board, {"Location": url_for("Boards.BoardById", board_id=board.id, _external=True)}
+        body = create_board(get_current_user(), data["title"], data["content"])
+        location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
+        return jsonify(body), 201, {"Location": location}
 
 
 @blp.route("/<id:board_id>")
@@ -82,11 +73,13 @@ class BoardById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, board_id: int) -> Any:
         """Read a board (with an ETag)"""
-        board = get_board(board_id)
-        etag = etag_of(board_schema.dump(board))
+        body = read_board(board_id)
+        if body is None:
+            abort(404, message=f"Board {board_id} not found.")
+        etag = etag_of(body)
         if not_modified(etag):
-            return "", 304, {"ETag": etag}
-        return board, {"ETag": etag}
+            return Response(status=304, headers={"ETag": etag})
+        return jsonify(body), {"ETag": etag}
 
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
@@ -146,7 +139,3 @@ def _commit_or_412() -> None:
             message="The resource changed while you wrote it: fetch it again.",
             error="precondition_failed",
         )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

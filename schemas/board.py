@@ -1,3 +1,6 @@
+from datetime import datetime
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 # Ids fit a signed 64-bit column: a larger number is a validation error, not an SQL overflow.
@@ -16,6 +19,30 @@ class BoardSchema(Schema):
     author = fields.Nested(BoardAuthorSchema, dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+
+
+def board_json(
+    id: int,
+    title: str,
+    content: str,
+    author_id: int,
+    author_username: str,
+    created_at: datetime,
+    updated_at: datetime,
+) -> dict[str, Any]:
+    """Exactly `BoardSchema().dump(board)` (a test holds them equal), for the read paths.
+
+    Marshmallow spends ~30 µs a board walking its fields; a page of 20 cost more than its SQL.
+    The reads select these columns directly and build the same dict here.
+    """
+    return {
+        "id": id,
+        "title": title,
+        "content": content,
+        "author": {"id": author_id, "username": author_username},
+        "created_at": created_at.isoformat(),
+        "updated_at": updated_at.isoformat(),
+    }
 
 
 class BoardCreateSchema(Schema):
@@ -43,4 +70,13 @@ class BoardListArgsSchema(Schema):
     q = fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Substring of the title, case-insensitive"},
+    )
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={
+            "description": "Keyset paging: only boards with an id below this one, newest first. Pass "
+            "`next_before` from the previous page's X-Pagination header; it stays fast at any depth. "
+            "Not with `page` (> 1). X-Pagination then holds `page_size` and `next_before` "
+            "(absent on the last page), and no total."
+        },
     )

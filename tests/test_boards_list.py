@@ -48,9 +48,10 @@ def test_default_page_size_is_20(app, client, two_authors):
 @pytest.mark.parametrize(
     ("page", "expected_titles", "header"),
     [
-        (1, [44, 43, 42, 41, 40], {"page": 1, "next_page": 2}),
-        (2, [39, 38, 37, 36, 35], {"page": 2, "previous_page": 1, "next_page": 3}),
-        (5, [24, 23, 22, 21, 20], {"page": 5, "previous_page": 4, "next_page": 6}),
+        # next_before: the id of the page's last board (board n has id n + 1), for keyset paging on.
+        (1, [44, 43, 42, 41, 40], {"page": 1, "next_page": 2, "next_before": 41}),
+        (2, [39, 38, 37, 36, 35], {"page": 2, "previous_page": 1, "next_page": 3, "next_before": 36}),
+        (5, [24, 23, 22, 21, 20], {"page": 5, "previous_page": 4, "next_page": 6, "next_before": 21}),
         (9, [4, 3, 2, 1, 0], {"page": 9, "previous_page": 8}),
         (10, [], {}),
         (10**30, [], {}),
@@ -135,6 +136,7 @@ def test_filter_by_author(app, client, two_authors):
         "last_page": 2,
         "page": 1,
         "next_page": 2,
+        "next_before": mine[1]["id"],
     }
     nobody = client.get("/boards?author_id=999999")
     assert (nobody.status_code, nobody.json, pagination(nobody)) == (200, [], {"total": 0, "total_pages": 0})

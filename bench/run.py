@@ -1,0 +1,137 @@
+"""`make bench`: the API against the physical floor, in one run on one machine.
+
+Seeds a fresh SQLite database (200 users, 10,000 boards), starts the API under `make serve`'s
+gunicorn settings and a bare-Flask hello-world (bench/hello.py) under the same settings, and
+drives both with wrk. Each endpoint is measured right after a floor run, so that both see the
+same machine (other processes included); the ratio of the two is what the targets are set on.
+
+    python bench/run.py [--seconds 10] [--connections N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from servers import ROOT, app_env, gunicorn, request_json, seeded_database, wrk
+
+PASSWORD = "seed-password"
+
+
+@dataclass
+class Endpoint:
+    label: str
+    path: str
+    target: float | None
+    method: str = "GET"
+    body: dict[str, Any] | None = None
+    authenticated: bool = False
+
+
+ENDPOINTS = [
+    Endpoint("GET /boards?page_size=20", "/boards?page_size=20", 0.25),
+    Endpoint("GET /boards/<id>", "/boards/5000", 0.40),
+    Endpoint("GET /auth/me", "/auth/me", 0.40, authenticated=True),
+    Endpoint(
+        "POST /boards",
+        "/boards",
+        0.15,
+        "POST",
+        {"title": "Benchmark post", "content": "Written by wrk."},
+        authenticated=True,
+    ),
+    Endpoint("POST /auth/login", "/auth/login", None, "POST", {"username": "seed_1", "password": PASSWORD}),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
+    parser.add_argument("--connections", type=int, default=0, help="default: 2 per gunicorn worker")
+    args = parser.parse_args()
+    workers = int(os.environ.get("WEB_CONCURRENCY") or 0) or _default_workers()
+    connections = args.connections or 2 * workers
+
+    with tempfile.TemporaryDirectory(prefix="board-bench-") as folder:
+        started = time.perf_counter()
+        database, seeded = seeded_database(Path(folder), users=200, boards=10_000)
+        print(f"{seeded} (set-up {time.perf_counter() - started:.1f} s)")
+        env = app_env(database)
+        log = Path(folder) / "access.log"
+        with (
+            gunicorn("hello:create_app()", env, log, chdir=ROOT / "bench") as floor_url,
+            gunicorn("app:create_app()", env, log) as api_url,
+        ):
+            token = request_json(api_url + "/auth/login", {"username": "seed_1", "password": PASSWORD})[
+                "access_token"
+            ]
+            print(
+                f"gunicorn: {workers} sync workers each; wrk: 1 thread, {connections} connections, "
+                f"{args.seconds} s a run; floor = bare Flask hello-world, measured before each endpoint\n"
+            )
+            rows = [
+                _measure(endpoint, api_url, floor_url, token, args.seconds, connections)
+                for endpoint in ENDPOINTS
+            ]
+    _print_table(rows)
+
+
+def _default_workers() -> int:
+    sys.path.insert(0, str(ROOT))
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.workers
+
+
+def _measure(
+    endpoint: Endpoint, api_url: str, floor_url: str, token: str, seconds: int, connections: int
+) -> dict[str, Any]:
+    floor = wrk(floor_url + "/", seconds, connections)
+    result = wrk(
+        api_url + endpoint.path,
+        seconds,
+        connections,
+        endpoint.method,
+        endpoint.body,
+        token if endpoint.authenticated else None,
+    )
+    ratio = result["rps"] / floor["rps"]
+    print(
+        f"{endpoint.label:26} {result['rps']:8.0f} req/s  p99 {result['p99_ms']:6.1f} ms   "
+        f"floor {floor['rps']:6.0f} req/s  ratio {ratio:.3f}",
+        flush=True,
+    )
+    if result["non_2xx"] or result["socket_errors"]:
+        print(f"  !! {result['non_2xx']} non-2xx answers, {result['socket_errors']} socket errors")
+    return {"endpoint": endpoint, "result": result, "floor": floor, "ratio": ratio}
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    print("\n| endpoint | req/s | p99 (ms) | floor req/s | ratio to floor | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    for row in rows:
+        endpoint, result = row["endpoint"], row["result"]
+        target = "argon2-bound" if endpoint.target is None else f"≥ {endpoint.target:.2f}"
+        if endpoint.target is not None:
+            target += " ✓" if row["ratio"] >= endpoint.target else " ✗"
+        print(
+            f"| `{endpoint.label}` | {result['rps']:.0f} | {result['p99_ms']:.1f} | "
+            f"{row['floor']['rps']:.0f} | {row['ratio']:.3f} | {target} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

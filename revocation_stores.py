@@ -1,0 +1,112 @@
+"""Where revocations live: the database table, or Redis when `REDIS_URL` is set.
+
+Only blocklist.py uses these; it picks one store at app start (`app.extensions["blocklist"]`).
+Both answer the same three primitives, keyed by token id (jti) or token family id, each entry
+kept until a given expiry:
+
+- `revoke(entries)`: remember each key until its expiry;
+- `revoked_among(keys)`: which of these keys are revoked, in one round trip;
+- `prune(now)`: forget entries past their expiry; how many went.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from db import db
+from models import RevokedToken
+
+
+class RevocationStore(Protocol):
+    def revoke(self, entries: Mapping[str, datetime]) -> None: ...
+
+    def revoked_among(self, keys: list[str]) -> set[str]: ...
+
+    def prune(self, now: datetime) -> int: ...
+
+
+@functools.cache
+def _lookup_statement(arity: int) -> Select[Any]:
+    """Built once per number of keys: building a statement costs more than running it."""
+    keys = [bindparam(f"k{i}") for i in range(arity)]
+    return select(RevokedToken.jti).where(RevokedToken.jti.in_(keys))
+
+
+class DatabaseStore:
+    """The `revoked_tokens` table: one indexed primary-key lookup per check."""
+
+    def revoke(self, entries: Mapping[str, datetime]) -> None:
+        """Revoking twice is harmless; the later expiry wins."""
+        for attempt in range(2):
+            try:
+                for key, expires_at in entries.items():
+                    db.session.merge(RevokedToken(jti=key, expires_at=expires_at))
+                db.session.commit()
+                return
+            except IntegrityError:
+                # A concurrent request inserted the same key between our SELECT and INSERT.
+                db.session.rollback()
+                if attempt:
+                    raise
+
+    def revoked_among(self, keys: list[str]) -> set[str]:
+        params = {f"k{i}": key for i, key in enumerate(keys)}
+        rows = db.session.connection().execute(_lookup_statement(len(keys)), params)
+        return set(rows.scalars())
+
+    def prune(self, now: datetime) -> int:
+        result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+        db.session.commit()
+        return result.rowcount
+
+
+class RedisStore:
+    """One Redis key per entry, with a TTL of the entry's remaining life: Redis forgets it the
+    moment the tokens it covers would have expired anyway, so there is nothing to prune.
+
+    The TTL is computed from this machine's clock (the one that judges `exp`), not set as an
+    absolute time, so a Redis server whose clock drifts cannot shorten a revocation.
+    A Redis outage raises redis.ConnectionError, which the app answers with a 503: never is a
+    token let through because its revocation could not be checked.
+    """
+
+    PREFIX = "board-api:revoked:"
+
+    def __init__(self, url: str) -> None:
+        # The client keeps a connection pool. One immediate retry re-dials a pooled connection
+        # that a Redis restart broke; a real outage fails within the timeouts, not after backoff.
+        self.client = redis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=2, retry=Retry(NoBackoff(), 1)
+        )
+
+    def revoke(self, entries: Mapping[str, datetime]) -> None:
+        now = time.time()
+        pipe = self.client.pipeline(transaction=False)
+        for key, expires_at in entries.items():
+            ttl = math.ceil(expires_at.timestamp() - now)
+            if ttl > 0:  # an already expired token needs no entry
+                pipe.set(self.PREFIX + key, b"1", ex=ttl)
+        if len(pipe):
+            pipe.execute()
+
+    def revoked_among(self, keys: list[str]) -> set[str]:
+        values = self.client.mget([self.PREFIX + key for key in keys])
+        return {key for key, value in zip(keys, values, strict=True) if value is not None}
+
+    def prune(self, now: datetime) -> int:
+        return 0  # the TTLs already did it
+
+    def ttl(self, key: str) -> int:
+        """Seconds until Redis forgets `key` (-2 when it holds no such key)."""
+        return int(self.client.ttl(self.PREFIX + key))
