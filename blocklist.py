@@ -59,6 +59,17 @@ def revoke_token(payload: Mapping[str, Any], *, family: bool = False) -> None:
     revoke(entries)
 
 
+def rotate(payload: Mapping[str, Any]) -> bool:
+    """Revoke a refresh token as it is used. False when another request used it first: both
+    passed the revocation check at once, and only one may get new tokens, else rotation and
+    reuse detection would split into two live chains. The loser is treated as a replay.
+    """
+    if store().revoke_once(payload["jti"], token_expiry(payload)):
+        return True
+    revoke({payload["fam"]: family_expiry()})
+    return False
+
+
 def revoke_user_tokens(user: User, *, keep_family: str | None = None) -> None:
     """Void every token issued to `user` so far, except those of the login `keep_family`.
 

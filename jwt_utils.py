@@ -21,6 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 jwt = JWTManager()
 
+REVOKED_MESSAGE = "The token has been revoked."
 FRESH_TOKEN_MESSAGE = "This action needs a fresh token: log in again."
 BEARER_AUTH = [{"bearerAuth": []}]
 BEARER_SCHEME = {
@@ -86,7 +87,7 @@ def init_jwt(app: Flask) -> None:
 
     @jwt.revoked_token_loader
     def revoked_token(header: dict, payload: dict) -> Response:
-        return _unauthorized("The token has been revoked.", "token_revoked")
+        return _unauthorized(REVOKED_MESSAGE, "token_revoked")
 
     @jwt.needs_fresh_token_loader
     def needs_fresh_token(header: dict, payload: dict) -> Response:

@@ -5,6 +5,8 @@ Both answer the same three primitives, keyed by token id (jti) or token family i
 kept until a given expiry:
 
 - `revoke(entries)`: remember each key until its expiry;
+- `revoke_once(key, expires_at)`: the same for one key, atomically: False when it was revoked
+  already (two requests racing to use one refresh token: only one may win);
 - `revoked_among(keys)`: which of these keys are revoked, in one round trip;
 - `prune(now)`: forget entries past their expiry; how many went.
 """
@@ -30,6 +32,8 @@ from models import RevokedToken
 
 class RevocationStore(Protocol):
     def revoke(self, entries: Mapping[str, datetime]) -> None: ...
+
+    def revoke_once(self, key: str, expires_at: datetime) -> bool: ...
 
     def revoked_among(self, keys: list[str]) -> set[str]: ...
 
@@ -59,6 +63,15 @@ class DatabaseStore:
                 db.session.rollback()
                 if attempt:
                     raise
+
+    def revoke_once(self, key: str, expires_at: datetime) -> bool:
+        db.session.add(RevokedToken(jti=key, expires_at=expires_at))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+        return True
 
     def revoked_among(self, keys: list[str]) -> set[str]:
         params = {f"k{i}": key for i, key in enumerate(keys)}
@@ -99,6 +112,10 @@ class RedisStore:
                 pipe.set(self.PREFIX + key, b"1", ex=ttl)
         if len(pipe):
             pipe.execute()
+
+    def revoke_once(self, key: str, expires_at: datetime) -> bool:
+        ttl = max(1, math.ceil(expires_at.timestamp() - time.time()))
+        return bool(self.client.set(self.PREFIX + key, b"1", ex=ttl, nx=True))
 
     def revoked_among(self, keys: list[str]) -> set[str]:
         values = self.client.mget([self.PREFIX + key for key in keys])

@@ -9,7 +9,7 @@ from jwt import InvalidTokenError
 import blocklist
 from db import db
 from errors import ErrorSchema, error_body
-from jwt_utils import auth_required, issue_tokens, require_claims
+from jwt_utils import REVOKED_MESSAGE, auth_required, issue_tokens, require_claims
 from models import User
 from models.user import burn_password_check
 from ratelimit import RATE_LIMITED_DOC
@@ -68,8 +68,9 @@ class Refresh(MethodView):
         The refresh token used is revoked; presenting it again revokes the whole login.
         """
         payload = get_jwt()
-        blocklist.revoke_token(payload)
-        return issue_tokens(current_user, fresh=False, family=payload.get("fam"))
+        if not blocklist.rotate(payload):
+            abort(401, message=REVOKED_MESSAGE, error="token_revoked")
+        return issue_tokens(current_user, fresh=False, family=payload["fam"])
 
 
 @blp.route("/logout")

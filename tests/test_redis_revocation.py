@@ -146,3 +146,12 @@ def test_a_redis_outage_answers_503_and_passes_once_redis_is_back(client, make_u
     redis_server.start()  # same port, no persisted data: the logout above never happened
     response = client.get("/auth/me", headers=user["headers"])
     assert (response.status_code, response.json["username"]) == (200, user["username"])
+
+
+def test_a_refresh_token_rotates_once(app, make_user):
+    """SET NX decides between two requests using one refresh token at the same moment."""
+    payload = claims(make_user()["refresh_token"])
+    with app.test_request_context():
+        assert blocklist.rotate(payload) is True
+        assert blocklist.rotate(payload) is False  # the loser: a replay, the family is revoked
+        assert blocklist.revoked_among([payload["jti"], payload["fam"]]) == {payload["jti"], payload["fam"]}

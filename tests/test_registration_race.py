@@ -7,52 +7,21 @@ MariaDB (make test-mysql) and on SQLite alike.
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, func
-from werkzeug.serving import make_server
 
 from db import db
 from models import User
 from tests.conftest import PASSWORD, error
+from tests.servers import live_server, post_json
 
 CLIENTS = 16
 TAKEN = error(409, "username_taken", "That username is already taken.")
-
-
-@contextmanager
-def live_server(app: Flask) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1, one thread per request."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
-        server.server_close()
-
-
-def post_json(url: str, body: dict[str, Any]) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as failure:
-        with failure:
-            return failure.code, json.load(failure)
 
 
 def test_sixteen_simultaneous_registrations_of_one_username(app: Flask) -> None:
