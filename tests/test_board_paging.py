@@ -74,7 +74,7 @@ def test_keyset_pages_go_below_before_and_end_without_next_before(client, seeded
     )
     # Exactly one page left: no next_before, although the page is full.
     assert page(client, "page_size=5&before=6") == ([5, 4, 3, 2, 1], {"page_size": 5})
-    assert page(client, "before=1") == ([], {"page_size": 10})
+    assert page(client, "before=1&page_size=7") == ([], {"page_size": 7})
     assert page(client, "before=9223372036854775807&page_size=3") == (
         [25, 24, 23],
         {"page_size": 3, "next_before": 23},
@@ -106,7 +106,7 @@ def test_filters_combine_with_before(client, seeded):
         {"page_size": 3, "next_before": 8},
     )
     # Titles end with a word from a cycle of 10: "apple" is on boards 1, 11 and 21.
-    assert page(client, "q=APPLE&before=21") == ([11, 1], {"page_size": 10})
+    assert page(client, "q=APPLE&before=21&page_size=10") == ([11, 1], {"page_size": 10})
 
 
 @pytest.mark.parametrize(
