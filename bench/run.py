@@ -2,10 +2,10 @@
 
 Seeds a fresh SQLite database (200 users, 10,000 boards), starts the API under `make serve`'s
 gunicorn settings and a bare-Flask hello-world (bench/hello.py) under the same settings, and
-drives both with wrk. Each endpoint is measured right after a floor run, so that both see the
-same machine (other processes included); the ratio of the two is what the targets are set on.
+drives both with wrk. Each endpoint's runs alternate with floor runs, so that both see the same
+machine (other processes included); the ratio of the two is what the targets are set on.
 
-    python bench/run.py [--seconds 10] [--connections N]
+    python bench/run.py [--seconds 10] [--rounds 2] [--connections N]
 """
 
 from __future__ import annotations
@@ -56,7 +56,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
+    parser.add_argument(
+        "--seconds", type=int, default=10, help="wrk seconds per endpoint (and as many for the floor)"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="floor/endpoint alternations per endpoint")
     parser.add_argument("--connections", type=int, default=0, help="default: 2 per gunicorn worker")
     args = parser.parse_args()
     workers = int(os.environ.get("WEB_CONCURRENCY") or 0) or _default_workers()
@@ -77,10 +80,11 @@ def main() -> None:
             ]
             print(
                 f"gunicorn: {workers} sync workers each; wrk: 1 thread, {connections} connections, "
-                f"{args.seconds} s a run; floor = bare Flask hello-world, measured before each endpoint\n"
+                f"{args.seconds} s an endpoint in {args.rounds} rounds, each after a run of the floor "
+                "(bare-Flask hello-world) of the same length\n"
             )
             rows = [
-                _measure(endpoint, api_url, floor_url, token, args.seconds, connections)
+                _measure(endpoint, api_url, floor_url, token, args.seconds, connections, args.rounds)
                 for endpoint in ENDPOINTS
             ]
     _print_table(rows)
@@ -97,17 +101,26 @@ def _default_workers() -> int:
 
 
 def _measure(
-    endpoint: Endpoint, api_url: str, floor_url: str, token: str, seconds: int, connections: int
+    endpoint: Endpoint, api_url: str, floor_url: str, token: str, seconds: int, connections: int, rounds: int
 ) -> dict[str, Any]:
-    floor = wrk(floor_url + "/", seconds, connections)
-    result = wrk(
-        api_url + endpoint.path,
-        seconds,
-        connections,
-        endpoint.method,
-        endpoint.body,
-        token if endpoint.authenticated else None,
-    )
+    """`rounds` alternations of a floor run and an endpoint run, each seconds/rounds long: a
+    neighbour's burst of work then falls on both alike instead of on one of them."""
+    slice_seconds = max(1, round(seconds / rounds))
+    floors, results = [], []
+    for _ in range(rounds):
+        floors.append(wrk(floor_url + "/", slice_seconds, connections))
+        results.append(
+            wrk(
+                api_url + endpoint.path,
+                slice_seconds,
+                connections,
+                endpoint.method,
+                endpoint.body,
+                token if endpoint.authenticated else None,
+            )
+        )
+    floor = _combined(floors)
+    result = _combined(results)
     ratio = result["rps"] / floor["rps"]
     print(
         f"{endpoint.label:26} {result['rps']:8.0f} req/s  p99 {result['p99_ms']:6.1f} ms   "
@@ -117,6 +130,16 @@ def _measure(
     if result["non_2xx"] or result["socket_errors"]:
         print(f"  !! {result['non_2xx']} non-2xx answers, {result['socket_errors']} socket errors")
     return {"endpoint": endpoint, "result": result, "floor": floor, "ratio": ratio}
+
+
+def _combined(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Requests/s over all runs; the worst p99 of them; errors summed."""
+    return {
+        "rps": sum(run["requests"] for run in runs) / sum(run["requests"] / run["rps"] for run in runs),
+        "p99_ms": max(run["p99_ms"] for run in runs),
+        "non_2xx": sum(run["non_2xx"] for run in runs),
+        "socket_errors": sum(run["socket_errors"] for run in runs),
+    }
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:

@@ -37,6 +37,7 @@ BOARD_ROWS = select(
 ).join(User, User.id == Board.author_id)
 BOARD_BY_ID = BOARD_ROWS.where(Board.id == bindparam("board_id"))
 INSERT_BOARD = insert(Board)
+COUNT_ALL = select(func.count()).select_from(Board)
 FILTERS = ("author_id", "q", "before")
 
 
@@ -72,7 +73,7 @@ def _statements(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
         .offset(bindparam("offset"))
     )
     if conditions:
-        count = select(func.count()).select_from(Board).where(*conditions)
+        count = COUNT_ALL.where(*conditions)
     else:
         count = select(TableCount.row_count).where(TableCount.table_name == Board.__tablename__)
     return page, count
@@ -102,7 +103,10 @@ def list_boards(args: dict[str, Any], pagination: Any) -> Response:
             rows = rows[:size]
             pagination.keyset["next_before"] = rows[-1].id
     else:
-        total = connection.execute(count_stmt, params).scalar_one()
+        total = connection.execute(count_stmt, params).scalar()
+        if total is None:
+            # The counter row is gone (a table emptied by hand, say): count the slow, exact way.
+            total = connection.execute(COUNT_ALL).scalar_one()
         pagination.item_count = total
         offset = pagination.first_item
         rows = []

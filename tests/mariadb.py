@@ -27,6 +27,8 @@ from typing import Any
 
 import pymysql
 
+from tests.servers import free_port
+
 SBIN = ("/usr/sbin", "/usr/local/sbin", "/usr/bin")
 
 # Tuned for throwaway test data: nothing here has to survive a power cut.
@@ -58,12 +60,6 @@ def ensure_installed() -> None:
     subprocess.run(["apt-get", "update"], check=True, env=env)
     install = ["apt-get", "install", "-y", "--no-install-recommends", "mariadb-server"]
     subprocess.run(install, check=True, env=env)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class MariaDB:

@@ -9,7 +9,7 @@ import json
 import pytest
 from flask_smorest.pagination import PaginationMixin
 
-from resources.blueprint import Blueprint
+from resources.smorest_tuning import KeysetPaginationMixin
 from tests.conftest import bearer, error
 
 INVALID = error(401, "invalid_token", "The token is invalid.")
@@ -17,7 +17,7 @@ INVALID = error(401, "invalid_token", "The token is invalid.")
 
 def test_pagination_metadata_is_flask_smorests():
     for page, size, count in itertools.product(range(1, 7), range(1, 5), range(13)):
-        assert Blueprint._make_pagination_metadata(page, size, count) == (
+        assert KeysetPaginationMixin._make_pagination_metadata(page, size, count) == (
             PaginationMixin._make_pagination_metadata(page, size, count)
         )
 

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from db import db
 from tests.conftest import PASSWORD, error, make_app
+from tests.servers import free_port
 
 RATE_LIMITED = error(429, "rate_limited", "Too many login attempts: wait before trying again.")
 INVALID = error(401, "invalid_credentials", "Invalid username or password.")
@@ -107,12 +108,6 @@ def test_openapi_documents_the_429(client):
 
 
 # --- Redis storage: counters shared by every instance ----------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

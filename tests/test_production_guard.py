@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from app import DEV_JWT_SECRET, create_app
 from security import InsecureConfigError
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -21,12 +21,6 @@ WEAK_SECRETS = {
     "development default": DEV_JWT_SECRET,
     "short": "x" * 31,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(command: list[str], tmp_path: Path, secret: str | None, timeout: float = 90) -> tuple[int, str]:

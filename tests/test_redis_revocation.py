@@ -38,16 +38,12 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def app(database_url: str, redis_server: RedisServer) -> Iterator[Flask]:
-    """The conftest app, with REDIS_URL set: every fixture built on `app` uses Redis."""
-    app = make_app(database_url, REDIS_URL=redis_server.url)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app(app: Flask, redis_server: RedisServer) -> Flask:
+    """The conftest app, its revocation store switched to Redis: every fixture built on `app`
+    (client, make_user, ...) then works through Redis."""
+    app.config["REDIS_URL"] = redis_server.url
+    blocklist.init_app(app)
+    return app
 
 
 def store_of(app: Flask) -> RedisStore:

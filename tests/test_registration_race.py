@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, func
+from sqlalchemy import event
 
 from db import db
 from models import User
@@ -24,38 +24,49 @@ CLIENTS = 16
 TAKEN = error(409, "username_taken", "That username is already taken.")
 
 
-def test_sixteen_simultaneous_registrations_of_one_username(app: Flask) -> None:
+ROUNDS = 3  # how often the race may be run for one to reach the unique index
+
+
+def race(app: Flask, name: str) -> list[tuple[int, Any]]:
+    """CLIENTS registrations of `name` (in two spellings), released at once over real HTTP."""
     barrier = threading.Barrier(CLIENTS)
 
     def register(i: int) -> tuple[int, Any]:
         # One name in different cases, each with its own email: only the username can clash.
-        username = "racer".upper() if i % 2 else "Racer"
-        body = {"username": username, "email": f"racer{i}@example.com", "password": PASSWORD}
+        username = name.upper() if i % 2 else name.capitalize()
+        body = {"username": username, "email": f"{name}{i}@example.com", "password": PASSWORD}
         barrier.wait(timeout=30)
         return post_json(f"{base_url}/auth/register", body)
 
+    with live_server(app) as base_url, ThreadPoolExecutor(CLIENTS) as pool:
+        return list(pool.map(register, range(CLIENTS)))
+
+
+def test_sixteen_simultaneous_registrations_of_one_username(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
     unique_violations = []
     count_violation = lambda context: unique_violations.append(context.original_exception)  # noqa: E731
     event.listen(engine, "handle_error", count_violation)
+    winners = []
     try:
-        with live_server(app) as base_url, ThreadPoolExecutor(CLIENTS) as pool:
-            results = list(pool.map(register, range(CLIENTS)))
+        # Every round must be right. The rounds repeat (rarely) only until one of them has shown
+        # that requests got past the pre-check and were stopped by the unique index (measured:
+        # 14 of 15 on MariaDB and on SQLite), not only by the friendly pre-check.
+        for round_ in range(ROUNDS):
+            results = race(app, f"racer{round_}")
+            statuses = Counter(status for status, _ in results)
+            assert statuses == {201: 1, 409: CLIENTS - 1}, results
+            # Whether the pre-check or the unique index stopped it, a loser hears the same answer.
+            assert all(body == TAKEN for status, body in results if status == 409), results
+            winners.append(next(body for status, body in results if status == 201))
+            assert winners[-1]["username"] in (f"Racer{round_}", f"RACER{round_}")
+            if unique_violations:
+                break
     finally:
         event.remove(engine, "handle_error", count_violation)
-
-    statuses = Counter(status for status, _ in results)
-    assert statuses == {201: 1, 409: CLIENTS - 1}, results
-    # Whether the pre-check or the unique index stopped it, a loser hears the same answer.
-    assert all(body == TAKEN for status, body in results if status == 409), results
-    # The race itself was run: requests got past the pre-check and were stopped by the unique
-    # index (measured: 14 of 15 on MariaDB and on SQLite), not only by the friendly pre-check.
-    assert unique_violations, "no request reached the unique index"
-    winner = next(body for status, body in results if status == 201)
-    assert winner["username"] in ("Racer", "RACER")
+    assert unique_violations, f"in {ROUNDS} rounds, no request reached the unique index"
 
     with app.app_context():
-        users = db.session.execute(db.select(User.username_lower, User.email)).all()
-        assert [tuple(u) for u in users] == [("racer", winner["email"])]
-        assert db.session.scalar(db.select(func.count()).select_from(User)) == 1
+        users = db.session.execute(db.select(User.username_lower, User.email).order_by(User.id)).all()
+        assert [tuple(u) for u in users] == [(w["username"].lower(), w["email"]) for w in winners]

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import jwt as pyjwt
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 
 import blocklist
 from db import db
 from jwt_utils import issue_tokens
 from models import RevokedToken, User
 from tests.conftest import TEST_SECRET, bearer, error, make_app
+from tests.support import count_statements
 
 REVOKED = error(401, "token_revoked", "The token has been revoked.")
 
@@ -199,22 +198,6 @@ def test_a_deleted_users_tokens_never_pass_for_a_later_user_with_the_same_id(cli
 
 
 # --- cost of the checks ----------------------------------------------------------------------------
-
-
-@contextmanager
-def count_statements(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_an_authenticated_request_costs_two_statements(app, client, make_user):

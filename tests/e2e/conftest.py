@@ -6,7 +6,6 @@ Run with `make test-e2e`; plain `make test` deselects the `e2e` marker.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.support import ARTIFACTS, ROOT, RecordedPage, is_local
+from tests.servers import free_port
 
 # Debian's chromium: Playwright's own browser download does not work offline.
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -43,12 +43,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
