@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import joinedload
 
 from db import db
@@ -15,6 +12,7 @@ from models import Board, TableCount, User
 from resources.etags import etag_of
 from schemas import BoardSchema
 from tests.conftest import bearer
+from tests.support import count_statements
 
 VALIDATION_MESSAGE = "The request failed validation; see 'errors' for details."
 
@@ -146,29 +144,13 @@ def test_before_is_documented(client):
     assert "next_before" in before["description"]
 
 
-@contextmanager
-def counting_statements(app) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 @pytest.mark.parametrize("size", [1, 100])
 def test_a_page_costs_two_statements_and_a_keyset_page_one(app, client, seeded, size):
-    with counting_statements(app) as statements:
+    with count_statements(app) as statements:
         client.get(f"/boards?page_size={size}")
     assert len(statements) == 2
     assert "table_counts" in statements[0]  # the total: no COUNT(*) over the table
-    with counting_statements(app) as statements:
+    with count_statements(app) as statements:
         client.get(f"/boards?page_size={size}&before=20&author_id=1&q=a")
     assert len(statements) == 1
 
