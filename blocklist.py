@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from db import utcnow
-from models import User
+from models import TokenUser, User
 from revocation_stores import DatabaseStore, RedisStore, RevocationStore
 
 
@@ -82,7 +82,7 @@ def revoke_user_tokens(user: User, *, keep_family: str | None = None) -> None:
 
 def voided_by_user(payload: Mapping[str, Any]) -> bool:
     """Issued before the user's last logout-all or password change, and not by the login kept then."""
-    user = User.from_token(payload)
+    user = TokenUser.from_token(payload)
     if user is None:
         return False  # not revoked, but gone: the user loader answers user_not_found
     if payload.get("gen", 0) >= user.token_generation:

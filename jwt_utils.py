@@ -15,7 +15,7 @@ from jwt import api_jws
 
 import blocklist
 from errors import ErrorSchema, error_response
-from models import User
+from models import TokenUser, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,9 +108,9 @@ def init_jwt(app: Flask) -> None:
         return blocklist.is_token_revoked(payload)
 
     @jwt.user_lookup_loader
-    def load_user(header: dict, payload: dict) -> User | None:
+    def load_user(header: dict, payload: dict) -> TokenUser | None:
         # Loaded by the revocation check already: this comes from the session, not the database.
-        return User.from_token(payload)
+        return TokenUser.from_token(payload)
 
 
 # Beyond `sub` (checked by Flask-JWT-Extended): every claim issue_tokens() puts in a token.
@@ -129,7 +129,7 @@ def require_claims(payload: dict[str, Any]) -> None:
         raise JWTDecodeError("Unknown token type")
 
 
-def issue_tokens(user: User, *, fresh: bool, family: str | None = None) -> dict[str, Any]:
+def issue_tokens(user: User | TokenUser, *, fresh: bool, family: str | None = None) -> dict[str, Any]:
     """An access + refresh pair. Tokens of one login share a family id (`fam`), so that a logout,
     or a replayed refresh token, can revoke the whole login at once."""
     # `gen`: the user's token generation, which logout-all and password changes move past

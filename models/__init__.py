@@ -1,6 +1,6 @@
 from models.board import Board
 from models.revoked_token import RevokedToken
 from models.table_count import TableCount
-from models.user import User
+from models.user import TokenUser, User
 
-__all__ = ["Board", "RevokedToken", "TableCount", "User"]
+__all__ = ["Board", "RevokedToken", "TableCount", "TokenUser", "User"]

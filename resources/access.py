@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from db import db
 from errors import ErrorSchema
 from jwt_utils import FRESH_TOKEN_MESSAGE
-from models import User
+from models import TokenUser, User
 
 CONFLICT_DOC = {
     "schema": ErrorSchema,
@@ -17,7 +17,7 @@ CONFLICT_DOC = {
 
 
 def require_self_or_admin(owner_id: int) -> None:
-    user: User = current_user
+    user: TokenUser = current_user
     if user.id != owner_id and not user.is_admin:
         abort(403, message="Only the owner or an admin may do this.", error="forbidden")
 

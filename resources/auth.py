@@ -98,7 +98,7 @@ class LogoutAll(MethodView):
     @blp.response(200, MessageSchema)
     def post(self) -> dict[str, str]:
         """Log out everywhere: revoke every access and refresh token of the current user"""
-        blocklist.revoke_user_tokens(current_user)
+        blocklist.revoke_user_tokens(db.session.get(User, current_user.id))
         db.session.commit()
         return {"message": "Logged out of every session."}
 

@@ -23,7 +23,7 @@ from flask_smorest import abort
 from sqlalchemy import Select, bindparam, func, insert, select
 
 from db import db, utcnow
-from models import Board, TableCount, User
+from models import Board, TableCount, TokenUser, User
 from schemas.board import board_json
 
 BOARD_ROWS = select(
@@ -41,7 +41,7 @@ COUNT_ALL = select(func.count()).select_from(Board)
 FILTERS = ("author_id", "q", "before")
 
 
-def create_board(author: User, title: str, content: str) -> dict[str, Any]:
+def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
     """Insert and commit a board; returns its JSON body."""
     now = utcnow()
     values = {"title": title, "content": content, "author_id": author.id}

@@ -9,7 +9,7 @@ import blocklist
 from db import db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
-from models import Board, User
+from models import Board, TokenUser, User
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
@@ -31,7 +31,7 @@ def get_user(user_id: int) -> User:
 
 
 def may_see_private(user: User) -> bool:
-    viewer: User | None = get_current_user()
+    viewer: TokenUser | None = get_current_user()
     return viewer is not None and (viewer.id == user.id or viewer.is_admin)
 
 
