@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.support import ARTIFACTS, ROOT, RecordedPage, is_local
-from tests.servers import free_port
+from tests.servers import free_port, stop
 
 # Debian's chromium: Playwright's own browser download does not work offline.
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -91,12 +91,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             wait_until_healthy(url, process, log)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @pytest.fixture(scope="session")
