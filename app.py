@@ -20,7 +20,7 @@ import blocklist
 import cli
 from db import compare_type, db, engine_options
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
-from jwt_utils import BEARER_SCHEME, init_jwt
+from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
 from resources import auth, boards, health, users
@@ -131,6 +131,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         IdConverter, lambda _: {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
     )
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
+    api.spec.components.security_scheme("refreshAuth", REFRESH_SCHEME)
     register_error_handlers(app)
     refuse_oversize_bodies(app)
     init_cors(app)

@@ -28,7 +28,16 @@ BEARER_SCHEME = {
     "type": "http",
     "scheme": "bearer",
     "bearerFormat": "JWT",
-    "description": "An access token from POST /auth/login (a refresh token for POST /auth/refresh).",
+    "description": "An access token (`access_token` from POST /auth/login or POST /auth/refresh).",
+}
+# A scheme of its own, so that Swagger UI's Authorize holds both tokens side by side and a generated
+# client can be given the refresh token for this one operation.
+REFRESH_AUTH = [{"refreshAuth": []}]
+REFRESH_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "A refresh token (`refresh_token` from POST /auth/login), for POST /auth/refresh only.",
 }
 UNAUTHORIZED_DOC = (
     "Missing, invalid, expired or revoked token, or its user is gone. `error` is one of "
@@ -151,12 +160,13 @@ def issue_tokens(user: User | TokenUser, *, fresh: bool, family: str | None = No
 
 
 def auth_required(blp: Blueprint, *, fresh: bool = False, refresh: bool = False) -> Callable[[F], F]:
-    """jwt_required, documented: the bearerAuth scheme and the 401 response in the OpenAPI document.
-    Put it above @blp.arguments so that a missing token answers 401 before the body is validated."""
+    """jwt_required, documented: the bearerAuth scheme (refreshAuth for a refresh token) and the 401
+    response in the OpenAPI document. Put it above @blp.arguments so that a missing token answers
+    401 before the body is validated."""
 
     def decorator(fn: F) -> F:
         fn = jwt_required(fresh=fresh, refresh=refresh)(fn)
-        fn = blp.doc(security=BEARER_AUTH)(fn)
+        fn = blp.doc(security=REFRESH_AUTH if refresh else BEARER_AUTH)(fn)
         return blp.alt_response(401, schema=ErrorSchema, description=UNAUTHORIZED_DOC)(fn)
 
     return decorator

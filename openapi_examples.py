@@ -1,20 +1,30 @@
-"""Examples for the error responses of the OpenAPI document, one per status code.
+"""Examples for the error responses of the OpenAPI document: one per status code, and per operation
+for 422, so that each operation shows a body it can really answer.
 
 Left alone, Swagger UI shows every error response with one generic sample built from
-ErrorSchema (`"error": "not_found"` under a 401, `additionalProp1` under a 409). A person reading
-the page should see the body this service really sends for that status.
+ErrorSchema (`"error": "not_found"` under a 401, `additionalProp1` under a 409), and every 422
+shares flask-smorest's one response (a missing `title` under `/auth/login`). A person reading
+the page should see the body this service really sends for that status and that operation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
-from apispec import BasePlugin
+from apispec import APISpec, BasePlugin
+from flask_smorest import Blueprint
 
 from errors import error_body
+from ratelimit import RATE_LIMITED_MESSAGE
 
-VALIDATION_ERRORS = {"json": {"title": ["Missing data for required field."]}}
+F = TypeVar("F", bound=Callable[..., Any])
+
+# What webargs/marshmallow answer; the 422 of an operation is derived from its inputs with these.
+MISSING = "Missing data for required field."
+UNKNOWN = "Unknown field."
+VALIDATION_EXAMPLE_KEY = "x-validation-example"
 EXAMPLES: dict[int, dict[str, Any]] = {
     401: error_body(
         401, "An access token is required: send 'Authorization: Bearer <token>'.", "authorization_required"
@@ -24,13 +34,18 @@ EXAMPLES: dict[int, dict[str, Any]] = {
     409: error_body(409, "That username is already taken.", "username_taken"),
     412: error_body(412, "The resource changed since you read it: fetch it again.", "precondition_failed"),
     413: error_body(413),
-    422: error_body(422, errors=VALIDATION_ERRORS),
-    429: error_body(429, "Too many login attempts: try again later.", "rate_limited"),
+    429: error_body(429, RATE_LIMITED_MESSAGE, "rate_limited"),
     500: error_body(500),
     503: error_body(503, error="database_unavailable"),
 }
 ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
 PHRASES = {status.phrase: status.value for status in HTTPStatus}
+
+
+def validation_example(blp: Blueprint, errors: dict[str, Any]) -> Callable[[F], F]:
+    """Show this 422 `errors` under the operation, when the one derived from its inputs (a missing
+    required field, an unknown field, a page number below 1) is not the most telling."""
+    return blp.doc(**{VALIDATION_EXAMPLE_KEY: errors})
 
 
 def add_example(response: dict[str, Any], status: int) -> None:
@@ -42,19 +57,52 @@ def add_example(response: dict[str, Any], status: int) -> None:
         media["example"] = EXAMPLES.get(status) or error_body(status)
 
 
+def derived_validation_errors(spec: APISpec, operation: dict[str, Any]) -> dict[str, Any]:
+    """A 422 this operation really answers: its body without the first required field (or with an
+    unknown one), else its first query parameter out of range."""
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None:
+        ref = body.get("schema", {}).get("$ref", "")
+        schema = spec.components.schemas.get(ref.rsplit("/", 1)[-1], {})
+        required = schema.get("required") or []
+        return {"json": {required[0]: [MISSING]} if required else {"id": [UNKNOWN]}}
+    names = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+    if "page" in names:
+        return {"query": {"page": ["Must be greater than or equal to 1."]}}
+    return {"query": {names[0]: ["Not a valid value."]}} if names else {"json": {"_schema": [UNKNOWN]}}
+
+
 class ErrorExamplesPlugin(BasePlugin):
-    """An apispec plugin: `Api(app, spec_kwargs={"extra_plugins": [ErrorExamplesPlugin()]})`."""
+    """An apispec plugin: `Api(app, spec_kwargs={"extra_plugins": [ErrorExamplesPlugin()]})`.
+    It runs after flask-smorest's marshmallow plugin, so that schemas are already references."""
+
+    def init_spec(self, spec: APISpec) -> None:
+        self.spec = spec
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
         for operation in (operations or {}).values():
-            for status, response in operation.get("responses", {}).items():
-                # Strings name shared responses, which response_helper handles.
-                if isinstance(response, dict):
-                    add_example(response, 500 if status == "default" else int(status))
+            responses = operation.get("responses", {})
+            errors = operation.pop(VALIDATION_EXAMPLE_KEY, None)
+            for status in list(responses):
+                if str(status) == "422":
+                    # An operation's own 422 instead of the shared one (a name, resolved later).
+                    responses[status] = {
+                        "description": HTTPStatus.UNPROCESSABLE_ENTITY.phrase,
+                        "content": {
+                            "application/json": {
+                                "schema": ERROR_SCHEMA_REF,
+                                "example": error_body(
+                                    422, errors=errors or derived_validation_errors(self.spec, operation)
+                                ),
+                            }
+                        },
+                    }
+                elif isinstance(responses[status], dict):  # strings name shared responses
+                    add_example(responses[status], 500 if status == "default" else int(status))
 
     def response_helper(self, response: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        # Shared responses (UNPROCESSABLE_ENTITY, DEFAULT_ERROR…) only carry their status as a phrase.
+        # Shared responses (DEFAULT_ERROR…) only carry their status as a phrase.
         add_example(response, PHRASES.get(response.get("description", ""), 500))
         return response

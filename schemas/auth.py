@@ -5,7 +5,7 @@ class LoginSchema(Schema):
     username = fields.String(
         required=True,
         validate=validate.Length(min=1, max=254),
-        metadata={"description": "Username or email", "example": "alice"},
+        metadata={"description": "Username or email", "example": "bob"},
     )
     password = fields.String(
         required=True,

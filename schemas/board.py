@@ -3,22 +3,24 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from schemas.timestamps import timestamp
+
 # Ids fit a signed 64-bit column: a larger number is a validation error, not an SQL overflow.
 MAX_ID = 2**63 - 1
 
 
 class BoardAuthorSchema(Schema):
-    id = fields.Integer(dump_only=True, metadata={"example": 1})
-    username = fields.String(dump_only=True, metadata={"example": "alice"})
+    id = fields.Integer(dump_only=True, required=True, metadata={"example": 1})
+    username = fields.String(dump_only=True, required=True, metadata={"example": "alice"})
 
 
 class BoardSchema(Schema):
-    id = fields.Integer(dump_only=True, metadata={"example": 1})
-    title = fields.String(dump_only=True, metadata={"example": "Hello, board"})
-    content = fields.String(dump_only=True, metadata={"example": "First post!"})
-    author = fields.Nested(BoardAuthorSchema, dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    id = fields.Integer(dump_only=True, required=True, metadata={"example": 1})
+    title = fields.String(dump_only=True, required=True, metadata={"example": "Hello, board"})
+    content = fields.String(dump_only=True, required=True, metadata={"example": "First post!"})
+    author = fields.Nested(BoardAuthorSchema, dump_only=True, required=True)
+    created_at = timestamp()
+    updated_at = timestamp()
 
 
 def board_json(
