@@ -18,6 +18,7 @@ from flask_smorest import Blueprint
 
 from errors import error_body
 from ratelimit import RATE_LIMITED_MESSAGE
+from resources.blueprint import NOT_JSON
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,13 +34,28 @@ EXAMPLES: dict[int, dict[str, Any]] = {
     404: error_body(404),
     409: error_body(409, "That username is already taken.", "username_taken"),
     412: error_body(412, "The resource changed since you read it: fetch it again.", "precondition_failed"),
-    413: error_body(413),
+    413: error_body(413, "The request body is larger than 1048576 bytes."),
+    415: error_body(415, NOT_JSON),
     429: error_body(429, RATE_LIMITED_MESSAGE, "rate_limited"),
     500: error_body(500),
     503: error_body(503, error="database_unavailable"),
 }
 ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
 PHRASES = {status.phrase: status.value for status in HTTPStatus}
+
+
+BODY_ERRORS = {
+    413: "The body is larger than MAX_CONTENT_LENGTH (error: request_entity_too_large).",
+    415: "A body that is not JSON, or sent without 'Content-Type: application/json'.",
+}
+
+
+def error_response_doc(
+    status: int, description: str, example: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An error response of the OpenAPI document, with the body this API sends."""
+    media = {"schema": ERROR_SCHEMA_REF, "example": example or EXAMPLES.get(status) or error_body(status)}
+    return {"description": description, "content": {"application/json": media}}
 
 
 def validation_example(blp: Blueprint, errors: dict[str, Any]) -> Callable[[F], F]:
@@ -85,20 +101,19 @@ class ErrorExamplesPlugin(BasePlugin):
         for operation in (operations or {}).values():
             responses = operation.get("responses", {})
             errors = operation.pop(VALIDATION_EXAMPLE_KEY, None)
+            if "requestBody" in operation:
+                # Every operation that reads a body refuses one too large or not JSON, before it
+                # is parsed (security.refuse_oversize_bodies, resources/blueprint.py).
+                for status in (413, 415):
+                    if status not in responses and str(status) not in responses:
+                        responses[str(status)] = error_response_doc(status, BODY_ERRORS[status])
             for status in list(responses):
                 if str(status) == "422":
                     # An operation's own 422 instead of the shared one (a name, resolved later).
-                    responses[status] = {
-                        "description": HTTPStatus.UNPROCESSABLE_ENTITY.phrase,
-                        "content": {
-                            "application/json": {
-                                "schema": ERROR_SCHEMA_REF,
-                                "example": error_body(
-                                    422, errors=errors or derived_validation_errors(self.spec, operation)
-                                ),
-                            }
-                        },
-                    }
+                    example = error_body(
+                        422, errors=errors or derived_validation_errors(self.spec, operation)
+                    )
+                    responses[status] = error_response_doc(422, HTTPStatus(422).phrase, example)
                 elif isinstance(responses[status], dict):  # strings name shared responses
                     add_example(responses[status], 500 if status == "default" else int(status))
 

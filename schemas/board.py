@@ -3,19 +3,19 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from schemas.timestamps import timestamp
+from schemas.timestamps import ID_DOC, timestamp
 
 # Ids fit a signed 64-bit column: a larger number is a validation error, not an SQL overflow.
 MAX_ID = 2**63 - 1
 
 
 class BoardAuthorSchema(Schema):
-    id = fields.Integer(dump_only=True, required=True, metadata={"example": 1})
+    id = fields.Integer(dump_only=True, required=True, metadata=ID_DOC)
     username = fields.String(dump_only=True, required=True, metadata={"example": "alice"})
 
 
 class BoardSchema(Schema):
-    id = fields.Integer(dump_only=True, required=True, metadata={"example": 1})
+    id = fields.Integer(dump_only=True, required=True, metadata=ID_DOC)
     title = fields.String(dump_only=True, required=True, metadata={"example": "Hello, board"})
     content = fields.String(dump_only=True, required=True, metadata={"example": "First post!"})
     author = fields.Nested(BoardAuthorSchema, dump_only=True, required=True)

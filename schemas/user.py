@@ -1,11 +1,13 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from schemas.timestamps import timestamp
+from schemas.timestamps import ID_DOC, timestamp
 
 # `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
 # Python's `$` lets a final newline through, and `\Z` is not valid ECMA (an invalid document).
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}(?![\s\S])", error="3 to 30 letters, digits, '_' or '-'.")
 PASSWORD = validate.Length(min=8, max=128)
+# What the pattern already bounds, stated for tools that read lengths, not patterns.
+USERNAME_LENGTH = {"minLength": 3, "maxLength": 30}
 
 
 def _email_field(**kwargs) -> fields.Email:
@@ -15,7 +17,7 @@ def _email_field(**kwargs) -> fields.Email:
 class UserPublicSchema(Schema):
     """What anyone may see of a user."""
 
-    id = fields.Integer(dump_only=True, required=True, metadata={"example": 1})
+    id = fields.Integer(dump_only=True, required=True, metadata=ID_DOC)
     username = fields.String(dump_only=True, required=True, metadata={"example": "alice"})
     created_at = timestamp()
 
@@ -41,7 +43,7 @@ class UserProfileSchema(UserPublicSchema):
 
 class UserCreateSchema(Schema):
     # Not the README walkthrough's "alice": the example works on a database where it already ran.
-    username = fields.String(required=True, validate=USERNAME, metadata={"example": "bob"})
+    username = fields.String(required=True, validate=USERNAME, metadata={"example": "bob", **USERNAME_LENGTH})
     email = _email_field(required=True)
     password = fields.String(
         required=True, load_only=True, validate=PASSWORD, metadata={"example": "correct horse battery"}
@@ -54,7 +56,7 @@ class UserCreateSchema(Schema):
 
 
 class UserUpdateSchema(Schema):
-    username = fields.String(validate=USERNAME, metadata={"example": "bob2"})
+    username = fields.String(validate=USERNAME, metadata={"example": "bob2", **USERNAME_LENGTH})
     email = _email_field()
     password = fields.String(
         load_only=True,

@@ -59,14 +59,16 @@ def test_protected_operations_declare_bearer_auth_and_401(spec):
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "An access token (`access_token` from POST /auth/login or POST /auth/refresh).",
+        "description": "An access token (`access_token` from POST /auth/login or POST /auth/refresh): an "
+        "HS256 JWT, handled as RFC8725 advises (one algorithm, `exp` and `jti` required, typed tokens).",
     }
     # Refresh tokens have a scheme of their own, declared by POST /auth/refresh alone.
     assert spec["components"]["securitySchemes"]["refreshAuth"] == {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "A refresh token (`refresh_token` from POST /auth/login), for POST /auth/refresh only.",
+        "description": "A refresh token (`refresh_token` from POST /auth/login), for POST /auth/refresh only: "
+        "an HS256 JWT, handled as RFC8725 advises, used once (rotation).",
     }
     refreshing = [
         (path, method) for path, method, op in operations(spec) if "refreshAuth" in str(op.get("security"))

@@ -156,3 +156,21 @@ def test_the_rate_limited_example_is_the_real_answer(spec, app, client, register
     for _ in range(2):
         response = client.post("/auth/login", json={"username": user["username"], "password": "wrong one"})
     assert (response.status_code, response.json) == (429, example["example"])
+
+
+def test_every_operation_with_a_body_documents_413_and_415_as_answered(spec, client, make_user):
+    with_body = [(m, p, op) for m, p, op in operations(spec) if "requestBody" in op]
+    assert len(with_body) >= 8
+    for method, path, operation in with_body:
+        assert {"413", "415"} <= set(operation["responses"]), (method, path)
+    examples = {
+        status: spec["paths"]["/boards"]["post"]["responses"][status]["content"]["application/json"][
+            "example"
+        ]
+        for status in ("413", "415")
+    }
+    headers = make_user()["headers"]
+    not_json = client.post("/boards", data="title=Hello", content_type="text/plain", headers=headers)
+    assert (not_json.status_code, not_json.json) == (415, examples["415"])
+    too_large = client.post("/boards", json={"title": "x" * 2**21}, headers=headers)
+    assert (too_large.status_code, too_large.json) == (413, examples["413"])
