@@ -42,8 +42,9 @@ API_DESCRIPTION = """A community board: users, posts ("boards") and JWT authenti
 4. `POST /boards` to write; reading (`GET /boards`) needs no token.
 
 **Tokens.** An access token lasts `expires_in` seconds; after that, calls answer 401 with
-`"error": "token_expired"`. Trade the `refresh_token` for a new pair at `POST /auth/refresh` (put
-the refresh token in Authorize for that call), or log in again. Deleting an account or changing a
+`"error": "token_expired"`. Trade the `refresh_token` for a new pair at `POST /auth/refresh` (paste
+the refresh token into *refreshAuth* in Authorize: that operation sends it, the others send the
+access token), or log in again. Deleting an account or changing a
 password needs a *fresh* token, straight from a login. `POST /auth/logout` revokes the token and
 its login: they answer `token_revoked` from then on.
 

@@ -20,7 +20,13 @@ class TokenSchema(Schema):
     refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
     expires_in = fields.Integer(
-        required=True, metadata={"description": "Access token lifetime in seconds", "example": 900}
+        required=True,
+        metadata={
+            "description": "Access token lifetime in seconds",
+            "example": 900,
+            "format": "int32",
+            "minimum": 1,
+        },
     )
 
 

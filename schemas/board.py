@@ -67,7 +67,8 @@ class BoardUpdateSchema(Schema):
 
 class BoardListArgsSchema(Schema):
     author_id = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Only this author's boards"}
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Only this author's boards", "format": "int64"},
     )
     q = fields.String(
         validate=validate.Length(min=1, max=200),
@@ -76,9 +77,10 @@ class BoardListArgsSchema(Schema):
     before = fields.Integer(
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={
+            "format": "int64",
             "description": "Keyset paging: only boards with an id below this one, newest first. Pass "
             "`next_before` from the previous page's X-Pagination header; it stays fast at any depth. "
             "Not with `page` (> 1). X-Pagination then holds `page_size` and `next_before` "
-            "(absent on the last page), and no total."
+            "(absent on the last page), and no total.",
         },
     )
