@@ -88,6 +88,23 @@ def derived_validation_errors(spec: APISpec, operation: dict[str, Any]) -> dict[
     return {"query": {names[0]: ["Not a valid value."]}} if names else {"json": {"_schema": [UNKNOWN]}}
 
 
+NULLABLE_OBJECT = {"type": "object", "nullable": True}
+
+
+def nullable_reference(prop: dict[str, Any]) -> None:
+    """A nullable nested schema (`fields.Nested(X, allow_none=True)`) as `allOf: [X], nullable`.
+
+    apispec writes it as `anyOf: [X, {"type": "object", "nullable": true}]`, which
+    openapi-python-client turns into a second, empty model (`X | XType1Type0 | None`); with
+    allOf it generates `X | None`, as meant.
+    """
+    options = prop.get("anyOf")
+    if options and NULLABLE_OBJECT in options and len(options) == 2:
+        del prop["anyOf"]
+        prop["allOf"] = [option for option in options if option != NULLABLE_OBJECT]
+        prop["nullable"] = True
+
+
 class ErrorExamplesPlugin(BasePlugin):
     """An apispec plugin: `Api(app, spec_kwargs={"extra_plugins": [ErrorExamplesPlugin()]})`.
     It runs after flask-smorest's marshmallow plugin, so that schemas are already references."""
@@ -116,6 +133,10 @@ class ErrorExamplesPlugin(BasePlugin):
                     responses[status] = error_response_doc(422, HTTPStatus(422).phrase, example)
                 elif isinstance(responses[status], dict):  # strings name shared responses
                     add_example(responses[status], 500 if status == "default" else int(status))
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> None:
+        for prop in definition.get("properties", {}).values():
+            nullable_reference(prop)
 
     def response_helper(self, response: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         # Shared responses (DEFAULT_ERROR…) only carry their status as a phrase.

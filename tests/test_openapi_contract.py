@@ -174,3 +174,30 @@ def test_every_operation_with_a_body_documents_413_and_415_as_answered(spec, cli
     assert (not_json.status_code, not_json.json) == (415, examples["415"])
     too_large = client.post("/boards", json={"title": "x" * 2**21}, headers=headers)
     assert (too_large.status_code, too_large.json) == (413, examples["413"])
+
+
+def test_a_nullable_nested_schema_is_a_nullable_reference():
+    """`author: {id, username} | null` (comments, messages) must reach generated clients as
+    `Author | None`, not as a union with an empty second model."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+    from marshmallow import Schema, fields
+
+    from openapi_examples import ErrorExamplesPlugin
+
+    class AuthorSchema(Schema):
+        id = fields.Integer(required=True)
+
+    class NoteSchema(Schema):
+        author = fields.Nested(AuthorSchema, required=True, allow_none=True, dump_only=True)
+        text = fields.String(required=True, allow_none=True)
+
+    spec = APISpec("t", "1", "3.0.3", plugins=[MarshmallowPlugin(), ErrorExamplesPlugin()])
+    spec.components.schema("Note", schema=NoteSchema)
+    properties = spec.to_dict()["components"]["schemas"]["Note"]["properties"]
+    assert properties["author"] == {
+        "allOf": [{"$ref": "#/components/schemas/Author"}],
+        "nullable": True,
+        "readOnly": True,
+    }
+    assert properties["text"] == {"type": "string", "nullable": True}
