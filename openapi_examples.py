@@ -5,6 +5,9 @@ Left alone, Swagger UI shows every error response with one generic sample built 
 ErrorSchema (`"error": "not_found"` under a 401, `additionalProp1` under a 409), and every 422
 shares flask-smorest's one response (a missing `title` under `/auth/login`). A person reading
 the page should see the body this service really sends for that status and that operation.
+
+The same plugin documents the 413 and 415 of every operation that reads a body, and writes
+nullable nested schemas the way client generators read them (see nullable_reference).
 """
 
 from __future__ import annotations
