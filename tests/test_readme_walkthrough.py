@@ -101,3 +101,17 @@ def test_the_readme_walkthrough_answers_what_the_readme_shows(fresh_make_run: st
     assert len(outputs) == len(blocks), run.stdout
     for (commands, expected), actual in zip(blocks, outputs, strict=True):
         assert masked(actual, fresh_make_run) == masked(expected, fresh_make_run), commands
+
+
+def test_swagger_uis_register_example_is_free_after_the_walkthrough(client):
+    """A reader who ran the walkthrough, then presses Execute on POST /auth/register in Swagger UI,
+    gets a 201, not a 409: the example's username and email are not the walkthrough's."""
+    walkthrough = "".join(commands for commands, _ in walkthrough_blocks(README.read_text()))
+    taken = re.findall(r'"(?:username|email)": "([^"]+)"', walkthrough)
+    assert "alice" in taken
+    spec = client.get("/openapi.json").json
+    example = spec["components"]["schemas"]["UserCreate"]["properties"]
+    for field in ("username", "email"):
+        assert example[field]["example"] not in taken, field
+    login = spec["components"]["schemas"]["Login"]["properties"]["username"]["example"]
+    assert login == example["username"]["example"]
