@@ -24,7 +24,7 @@ LOGIN_ENDPOINT = "Auth.Login"
 RETRY_AFTER_HEADER = {
     "Retry-After": {
         "description": "Seconds to wait before the next attempt",
-        "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 86400},
+        "schema": {"type": "integer", "minimum": 1},
         "required": True,
     }
 }
