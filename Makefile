@@ -6,7 +6,11 @@ BIN    := $(VENV)/bin
 PORT   ?= $(or $(shell sed -n "s/^PORT=//p" .env 2>/dev/null | tail -n 1),5000)
 export FLASK_APP := app
 
-.PHONY: run test lint install install-dev clean test-e2e serve bench bench-scale profile
+.PHONY: help run test lint install install-dev clean test-e2e serve bench bench-scale profile
+
+# The first target, so that `make` alone lists the others: one line each, from their `##` comments.
+help:  ## this list
+	@awk -F ':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # Reinstall only when a requirements file changes: a second `make run` starts in seconds.
 $(VENV)/.runtime: requirements.txt
@@ -18,21 +22,21 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+install: $(VENV)/.runtime  ## create .venv with the runtime requirements
+install-dev: $(VENV)/.dev  ## create .venv with the test and lint tools
 
-run: install
+run: install  ## serve on 127.0.0.1:PORT (default 5000) with a migrated SQLite file (sets up .venv the first time)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev
+test: install-dev  ## the whole test suite (PYTEST_ARGS=... to pass pytest options)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install-dev
+lint: install-dev  ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-clean:
+clean:  ## remove .venv and the caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 # End-to-end: Swagger UI in Debian's headless Chromium (/usr/bin/chromium, or $CHROMIUM), driven by
@@ -41,33 +45,33 @@ $(VENV)/.e2e: $(VENV)/.dev requirements-e2e.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-e2e.txt
 	touch $@
 
-test-e2e: $(VENV)/.e2e
+test-e2e: $(VENV)/.e2e  ## Swagger UI end to end in headless Chromium (/usr/bin/chromium)
 	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Property-based fuzzing of every operation from /openapi.json (schemathesis): see fuzz/run.py.
 .PHONY: fuzz
-fuzz: install-dev
+fuzz: install-dev  ## schemathesis on every operation of /openapi.json
 	$(BIN)/python fuzz/run.py
 
 # The whole suite against a private MariaDB server on a free port of 127.0.0.1 (installed from
 # Debian's packages when missing), stopped by its PID afterwards: see tests/mariadb.py.
 .PHONY: test-mysql
-test-mysql: install-dev
+test-mysql: install-dev  ## the whole suite against a private MariaDB server
 	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Production: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log on stdout).
-serve: install
+serve: install  ## production: migrate DATABASE_URL, then gunicorn (PORT, WEB_CONCURRENCY)
 	$(BIN)/flask db upgrade
 	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py --no-control-socket 'app:create_app()'
 
 # Benchmarks (never in CI: slow, and noisy on shared machines). wrk comes from Debian's packages.
 NEED_WRK = command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 
-bench: install
+bench: install  ## throughput against a bare-Flask floor (slow; quiet machine)
 	@$(NEED_WRK)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-bench-scale: install
+bench-scale: install  ## GET /boards latency at 1k / 100k / 1M boards (slow)
 	@$(NEED_WRK)
 	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
@@ -76,5 +80,5 @@ $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	touch $@
 
 # CPU per request in-process, or with ENDPOINT=me (list, board, create, login) a pyinstrument profile.
-profile: $(VENV)/.bench
+profile: $(VENV)/.bench  ## CPU per request in-process (ENDPOINT=me|list|board|create|login)
 	$(BIN)/python bench/cpu_cost.py $(if $(ENDPOINT),--profile $(ENDPOINT))

@@ -20,7 +20,7 @@ import blocklist
 import cli
 from db import compare_type, db, engine_options
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
-from jwt_utils import BEARER_SCHEME, init_jwt
+from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
 from resources import auth, boards, health, users
@@ -42,8 +42,9 @@ API_DESCRIPTION = """A community board: users, posts ("boards") and JWT authenti
 4. `POST /boards` to write; reading (`GET /boards`) needs no token.
 
 **Tokens.** An access token lasts `expires_in` seconds; after that, calls answer 401 with
-`"error": "token_expired"`. Trade the `refresh_token` for a new pair at `POST /auth/refresh` (put
-the refresh token in Authorize for that call), or log in again. Deleting an account or changing a
+`"error": "token_expired"`. Trade the `refresh_token` for a new pair at `POST /auth/refresh` (paste
+the refresh token into *refreshAuth* in Authorize: that operation sends it, the others send the
+access token), or log in again. Deleting an account or changing a
 password needs a *fresh* token, straight from a login. `POST /auth/logout` revokes the token and
 its login: they answer `token_revoked` from then on.
 
@@ -131,6 +132,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         IdConverter, lambda _: {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
     )
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
+    api.spec.components.security_scheme("refreshAuth", REFRESH_SCHEME)
     register_error_handlers(app)
     refuse_oversize_bodies(app)
     init_cors(app)

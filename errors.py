@@ -29,11 +29,15 @@ DEFAULT_MESSAGES = {
 
 
 class ErrorSchema(Schema):
-    code = fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    code = fields.Integer(
+        required=True,
+        metadata={"description": "HTTP status code", "format": "int32", "minimum": 400, "maximum": 599},
+    )
     status = fields.String(required=True, metadata={"description": "HTTP reason phrase"})
     message = fields.String(required=True, metadata={"description": "What went wrong, for a person"})
     error = fields.String(
-        metadata={"description": "Stable machine-readable code, e.g. token_expired", "example": "not_found"}
+        required=True,
+        metadata={"description": "Stable machine-readable code, e.g. token_expired", "example": "not_found"},
     )
     errors = fields.Dict(metadata={"description": 'Field errors by location: {"json": {"field": ["…"]}}'})
 

@@ -28,7 +28,18 @@ BEARER_SCHEME = {
     "type": "http",
     "scheme": "bearer",
     "bearerFormat": "JWT",
-    "description": "An access token from POST /auth/login (a refresh token for POST /auth/refresh).",
+    "description": "An access token (`access_token` from POST /auth/login or POST /auth/refresh): an "
+    "HS256 JWT, handled as RFC8725 advises (one algorithm, `exp` and `jti` required, typed tokens).",
+}
+# A scheme of its own, so that Swagger UI's Authorize holds both tokens side by side and a generated
+# client can be given the refresh token for this one operation.
+REFRESH_AUTH = [{"refreshAuth": []}]
+REFRESH_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "A refresh token (`refresh_token` from POST /auth/login), for POST /auth/refresh only: "
+    "an HS256 JWT, handled as RFC8725 advises, used once (rotation).",
 }
 UNAUTHORIZED_DOC = (
     "Missing, invalid, expired or revoked token, or its user is gone. `error` is one of "
@@ -46,8 +57,8 @@ def parse_each_token_once() -> None:
 
     Flask-JWT-Extended asks PyJWT for a token's header, its unverified claims, its header again
     and its verified claims; each time PyJWT splits and base64-decodes the segments, checking
-    every character in a Python loop: ~40 % of the JWT cost of a request (see README,
-    Performance). Parsing is a pure function of the token string, so the last token's parts are
+    every character in a Python loop: ~40 % of the JWT cost of a request (see
+    docs/performance.md). Parsing is a pure function of the token string, so the last token's parts are
     kept; everything that judges them (signature, alg, exp, claims) still runs on every call.
     """
     jws = api_jws._jws_global_obj
@@ -151,12 +162,13 @@ def issue_tokens(user: User | TokenUser, *, fresh: bool, family: str | None = No
 
 
 def auth_required(blp: Blueprint, *, fresh: bool = False, refresh: bool = False) -> Callable[[F], F]:
-    """jwt_required, documented: the bearerAuth scheme and the 401 response in the OpenAPI document.
-    Put it above @blp.arguments so that a missing token answers 401 before the body is validated."""
+    """jwt_required, documented: the bearerAuth scheme (refreshAuth for a refresh token) and the 401
+    response in the OpenAPI document. Put it above @blp.arguments so that a missing token answers
+    401 before the body is validated."""
 
     def decorator(fn: F) -> F:
         fn = jwt_required(fresh=fresh, refresh=refresh)(fn)
-        fn = blp.doc(security=BEARER_AUTH)(fn)
+        fn = blp.doc(security=REFRESH_AUTH if refresh else BEARER_AUTH)(fn)
         return blp.alt_response(401, schema=ErrorSchema, description=UNAUTHORIZED_DOC)(fn)
 
     return decorator

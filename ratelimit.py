@@ -17,7 +17,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
-from errors import ErrorSchema, error_response
+from errors import ErrorSchema, error_body, error_response
 from models import User
 
 LOGIN_ENDPOINT = "Auth.Login"
@@ -28,10 +28,12 @@ RETRY_AFTER_HEADER = {
         "required": True,
     }
 }
+RATE_LIMITED_MESSAGE = "Too many login attempts: wait before trying again."
 RATE_LIMITED_DOC = {
     "schema": ErrorSchema,
     "description": "Too many login attempts for this username from this address (error: rate_limited).",
     "headers": RETRY_AFTER_HEADER,
+    "example": error_body(429, RATE_LIMITED_MESSAGE, "rate_limited"),
 }
 
 
@@ -100,7 +102,7 @@ def init_rate_limits(app: Flask) -> Limiter:
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded) -> Response:
-        response = error_response(429, "Too many login attempts: wait before trying again.", "rate_limited")
+        response = error_response(429, RATE_LIMITED_MESSAGE, "rate_limited")
         current = limiter.current_limit
         # The window's own reset time: RequestLimit.reset_at rounds it up by a whole second.
         reset_at = current.window[0] if current else time.time() + 60

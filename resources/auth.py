@@ -12,6 +12,7 @@ from errors import ErrorSchema, error_body
 from jwt_utils import REVOKED_MESSAGE, auth_required, issue_tokens, require_claims
 from models import User
 from models.user import burn_password_check
+from openapi_examples import validation_example
 from ratelimit import RATE_LIMITED_DOC
 from resources.access import CONFLICT_DOC, ensure_available, save_user
 from resources.blueprint import Blueprint
@@ -22,6 +23,7 @@ blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log
 
 @blp.route("/register")
 class Register(MethodView):
+    @blp.doc(operationId="register")
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, **CONFLICT_DOC)
@@ -38,6 +40,7 @@ class Register(MethodView):
 @blp.route("/login")
 class Login(MethodView):
     # Rate limited per client address and username by ratelimit.py (429 documented here).
+    @blp.doc(operationId="login")
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(
@@ -60,6 +63,7 @@ class Login(MethodView):
 
 @blp.route("/refresh")
 class Refresh(MethodView):
+    @blp.doc(operationId="refreshTokens")
     @auth_required(blp, refresh=True)
     @blp.response(200, TokenSchema)
     def post(self) -> dict[str, Any]:
@@ -75,6 +79,8 @@ class Refresh(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
+    @blp.doc(operationId="logout")
+    @validation_example(blp, {"json": {"refresh_token": ["Not a refresh token of this user."]}})
     @auth_required(blp)
     # An empty body is the useful default: Swagger UI would otherwise propose the placeholder
     # {"refresh_token": "string"}, which answers 422.
@@ -94,6 +100,7 @@ class Logout(MethodView):
 
 @blp.route("/logout-all")
 class LogoutAll(MethodView):
+    @blp.doc(operationId="logoutAll")
     @auth_required(blp)
     @blp.response(200, MessageSchema)
     def post(self) -> dict[str, str]:
@@ -116,6 +123,7 @@ def _decode_own_refresh_token(token: str, subject: str) -> dict[str, Any]:
 
 @blp.route("/me")
 class Me(MethodView):
+    @blp.doc(operationId="getCurrentUser")
     @auth_required(blp)
     @blp.response(200, UserSchema)
     def get(self) -> User:

@@ -1,5 +1,5 @@
 """The project's Blueprint: flask-smorest's, with the rules for request bodies, and the speed-ups
-of resources/smorest_tuning.py (profiled; see README, Performance).
+of resources/smorest_tuning.py (profiled; see docs/performance.md).
 
 - Every unusable body is refused before a view sees it: 415 for a body that is not JSON, 422 for a
   missing required one, and 422 for JSON that cannot be read or used. webargs on its own reads a
@@ -20,12 +20,13 @@ from flask_smorest import abort
 from resources.smorest_tuning import KeysetPaginationMixin, SchemaReusingParser
 
 BODY_REQUIRED = "A JSON request body is required."
+NOT_JSON = "Send the request body as JSON, with 'Content-Type: application/json'."
 
 
 def check_json_body(required: bool) -> None:
     body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH; webargs reads the cache
     if body and not request.is_json:
-        abort(415, message="Send the request body as JSON, with 'Content-Type: application/json'.")
+        abort(415, message=NOT_JSON)
     if required and not body:
         abort(422, message=BODY_REQUIRED, errors={"json": {"_schema": [BODY_REQUIRED]}})
 

@@ -11,6 +11,7 @@ from db import db
 from errors import ErrorSchema
 from jwt_utils import auth_required
 from models import Board
+from openapi_examples import validation_example
 from resources.access import require_self_or_admin
 from resources.blueprint import Blueprint
 from resources.board_queries import create_board, list_boards, read_board
@@ -49,13 +50,20 @@ def get_board(board_id: int) -> Board:
 
 @blp.route("")
 class Boards(MethodView):
+    @blp.doc(operationId="listBoards")
+    @validation_example(blp, {"query": {"before": ["Use either before or page, not both."]}})
     @blp.arguments(BoardListArgsSchema, location="query")
     @blp.response(200, BoardSchema(many=True))
     @blp.paginate(**PAGE_SIZES)
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Response:
-        """List boards, newest first (page numbers, or keyset pages with `before`)"""
+        """List boards, newest first (page numbers, or keyset pages with `before`)
+
+        `before` and a `page` above 1 exclude each other: sending both is a 422 (a rule across
+        two query parameters, which OpenAPI cannot state in a schema).
+        """
         return list_boards(args, pagination_parameters)
 
+    @blp.doc(operationId="createBoard")
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
     @blp.response(201, BoardSchema, headers=LOCATION_HEADER)
@@ -68,6 +76,7 @@ class Boards(MethodView):
 
 @blp.route("/<id:board_id>")
 class BoardById(MethodView):
+    @blp.doc(operationId="getBoard")
     @documents_if_none_match(blp)
     @blp.response(200, BoardSchema, headers=ETAG_HEADER)
     @blp.alt_response(404, **NOT_FOUND_DOC)
@@ -81,6 +90,7 @@ class BoardById(MethodView):
             return Response(status=304, headers={"ETag": etag})
         return jsonify(body), {"ETag": etag}
 
+    @blp.doc(operationId="replaceBoard")
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
     @documents_if_match(blp)
@@ -91,6 +101,7 @@ class BoardById(MethodView):
         """Replace a board's title and content (author or admin)"""
         return _update(board_id, data)
 
+    @blp.doc(operationId="updateBoard")
     @auth_required(blp)
     @blp.arguments(BoardUpdateSchema)
     @documents_if_match(blp)
@@ -101,6 +112,7 @@ class BoardById(MethodView):
         """Change some fields of a board (author or admin)"""
         return _update(board_id, data)
 
+    @blp.doc(operationId="deleteBoard")
     @auth_required(blp)
     @documents_if_match(blp)
     @blp.response(204)

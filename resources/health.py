@@ -15,6 +15,7 @@ class HealthSchema(Schema):
 
 @blp.route("/health")
 class Health(MethodView):
+    @blp.doc(operationId="getHealth")
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=ErrorSchema, description="The database does not answer.")
     def get(self) -> dict[str, str]:

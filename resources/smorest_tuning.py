@@ -1,4 +1,4 @@
-"""Speed-ups for flask-smorest, found by profiling the hot endpoints (README, Performance).
+"""Speed-ups for flask-smorest, found by profiling the hot endpoints (docs/performance.md).
 
 - `SchemaReusingParser`: webargs otherwise builds a new instance of an argument schema class
   (a deep copy of every field) for every request, for `@blp.arguments(SomeSchema)` and for the

@@ -10,10 +10,11 @@ from db import db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
+from openapi_examples import validation_example
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
-from schemas import UserPublicSchema, UserSchema, UserUpdateSchema
+from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
@@ -37,6 +38,7 @@ def may_see_private(user: User) -> bool:
 
 @blp.route("")
 class Users(MethodView):
+    @blp.doc(operationId="listUsers")
     @blp.response(200, UserPublicSchema(many=True))
     @blp.paginate(**PAGE_SIZES)
     def get(self, pagination_parameters: Any) -> list[User]:
@@ -47,9 +49,10 @@ class Users(MethodView):
 
 @blp.route("/<id:user_id>")
 class UserById(MethodView):
+    @blp.doc(operationId="getUser")
     @blp.doc(security=[{}, *BEARER_AUTH])
     @blp.response(
-        200, UserSchema, description="The profile; email and is_admin only for the user and admins."
+        200, UserProfileSchema, description="The profile; email and is_admin only for the user and admins."
     )
     @blp.alt_response(
         401, schema=ErrorSchema, description=f"A token was sent and is unusable. {UNAUTHORIZED_DOC}"
@@ -63,9 +66,11 @@ class UserById(MethodView):
             return user
         return {"id": user.id, "username": user.username, "created_at": user.created_at}
 
+    @blp.doc(operationId="updateUser")
+    @validation_example(blp, {"json": {"current_password": ["Required to change the password."]}})
     @auth_required(blp)
     # A profile change: Swagger UI would otherwise propose placeholder passwords that answer 422.
-    @blp.arguments(UserUpdateSchema, example={"username": "alice2", "email": "alice2@example.com"})
+    @blp.arguments(UserUpdateSchema, example={"username": "bob2", "email": "bob2@example.com"})
     @blp.response(200, UserSchema)
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
@@ -75,6 +80,7 @@ class UserById(MethodView):
 
         A password change needs a fresh token and `current_password` (wrong: 422), and revokes
         every other login of the user; the login making the change keeps working.
+        `current_password` is required with `password` and refused without it (422).
         """
         user = get_user(user_id)
         require_self_or_admin(user.id)
@@ -85,6 +91,7 @@ class UserById(MethodView):
         save_user(user)
         return user
 
+    @blp.doc(operationId="deleteUser")
     @auth_required(blp)
     @blp.response(204)
     @blp.alt_response(403, **FORBIDDEN_DOC)

@@ -1,6 +1,6 @@
 from schemas.auth import LoginSchema, LogoutSchema, MessageSchema, TokenSchema
 from schemas.board import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
-from schemas.user import UserCreateSchema, UserPublicSchema, UserSchema, UserUpdateSchema
+from schemas.user import UserCreateSchema, UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
 
 __all__ = [
     "BoardCreateSchema",
@@ -12,6 +12,7 @@ __all__ = [
     "MessageSchema",
     "TokenSchema",
     "UserCreateSchema",
+    "UserProfileSchema",
     "UserPublicSchema",
     "UserSchema",
     "UserUpdateSchema",

@@ -5,7 +5,7 @@ class LoginSchema(Schema):
     username = fields.String(
         required=True,
         validate=validate.Length(min=1, max=254),
-        metadata={"description": "Username or email", "example": "alice"},
+        metadata={"description": "Username or email", "example": "bob"},
     )
     password = fields.String(
         required=True,
@@ -20,7 +20,13 @@ class TokenSchema(Schema):
     refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
     expires_in = fields.Integer(
-        required=True, metadata={"description": "Access token lifetime in seconds", "example": 900}
+        required=True,
+        metadata={
+            "description": "Access token lifetime in seconds",
+            "example": 900,
+            "format": "int32",
+            "minimum": 1,
+        },
     )
 
 

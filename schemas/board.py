@@ -3,22 +3,24 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from schemas.timestamps import ID_DOC, timestamp
+
 # Ids fit a signed 64-bit column: a larger number is a validation error, not an SQL overflow.
 MAX_ID = 2**63 - 1
 
 
 class BoardAuthorSchema(Schema):
-    id = fields.Integer(dump_only=True, metadata={"example": 1})
-    username = fields.String(dump_only=True, metadata={"example": "alice"})
+    id = fields.Integer(dump_only=True, required=True, metadata=ID_DOC)
+    username = fields.String(dump_only=True, required=True, metadata={"example": "alice"})
 
 
 class BoardSchema(Schema):
-    id = fields.Integer(dump_only=True, metadata={"example": 1})
-    title = fields.String(dump_only=True, metadata={"example": "Hello, board"})
-    content = fields.String(dump_only=True, metadata={"example": "First post!"})
-    author = fields.Nested(BoardAuthorSchema, dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    id = fields.Integer(dump_only=True, required=True, metadata=ID_DOC)
+    title = fields.String(dump_only=True, required=True, metadata={"example": "Hello, board"})
+    content = fields.String(dump_only=True, required=True, metadata={"example": "First post!"})
+    author = fields.Nested(BoardAuthorSchema, dump_only=True, required=True)
+    created_at = timestamp()
+    updated_at = timestamp()
 
 
 def board_json(
@@ -65,7 +67,8 @@ class BoardUpdateSchema(Schema):
 
 class BoardListArgsSchema(Schema):
     author_id = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Only this author's boards"}
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Only this author's boards", "format": "int64"},
     )
     q = fields.String(
         validate=validate.Length(min=1, max=200),
@@ -74,9 +77,10 @@ class BoardListArgsSchema(Schema):
     before = fields.Integer(
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={
+            "format": "int64",
             "description": "Keyset paging: only boards with an id below this one, newest first. Pass "
             "`next_before` from the previous page's X-Pagination header; it stays fast at any depth. "
             "Not with `page` (> 1). X-Pagination then holds `page_size` and `next_before` "
-            "(absent on the last page), and no total."
+            "(absent on the last page), and no total.",
         },
     )

@@ -1,34 +1,49 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from schemas.timestamps import ID_DOC, timestamp
+
 # `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
 # Python's `$` lets a final newline through, and `\Z` is not valid ECMA (an invalid document).
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}(?![\s\S])", error="3 to 30 letters, digits, '_' or '-'.")
 PASSWORD = validate.Length(min=8, max=128)
+# What the pattern already bounds, stated for tools that read lengths, not patterns.
+USERNAME_LENGTH = {"minLength": 3, "maxLength": 30}
 
 
 def _email_field(**kwargs) -> fields.Email:
-    return fields.Email(
-        validate=validate.Length(max=254), metadata={"example": "alice@example.com"}, **kwargs
-    )
+    return fields.Email(validate=validate.Length(max=254), metadata={"example": "bob@example.com"}, **kwargs)
 
 
 class UserPublicSchema(Schema):
     """What anyone may see of a user."""
 
-    id = fields.Integer(dump_only=True, metadata={"example": 1})
-    username = fields.String(dump_only=True, metadata={"example": "alice"})
-    created_at = fields.DateTime(dump_only=True)
+    id = fields.Integer(dump_only=True, required=True, metadata=ID_DOC)
+    username = fields.String(dump_only=True, required=True, metadata={"example": "alice"})
+    created_at = timestamp()
 
 
 class UserSchema(UserPublicSchema):
     """A user as the user and admins see it."""
 
-    email = fields.Email(dump_only=True, metadata={"example": "alice@example.com"})
-    is_admin = fields.Boolean(dump_only=True, metadata={"example": False})
+    email = fields.Email(dump_only=True, required=True, metadata={"example": "alice@example.com"})
+    is_admin = fields.Boolean(dump_only=True, required=True, metadata={"example": False})
+
+
+class UserProfileSchema(UserPublicSchema):
+    """GET /users/<id>: the public profile, with email and is_admin for the user and admins."""
+
+    email = fields.Email(
+        dump_only=True,
+        metadata={"example": "alice@example.com", "description": "Only for the user and admins."},
+    )
+    is_admin = fields.Boolean(
+        dump_only=True, metadata={"example": False, "description": "Only for the user and admins."}
+    )
 
 
 class UserCreateSchema(Schema):
-    username = fields.String(required=True, validate=USERNAME, metadata={"example": "alice"})
+    # Not the README walkthrough's "alice": the example works on a database where it already ran.
+    username = fields.String(required=True, validate=USERNAME, metadata={"example": "bob", **USERNAME_LENGTH})
     email = _email_field(required=True)
     password = fields.String(
         required=True, load_only=True, validate=PASSWORD, metadata={"example": "correct horse battery"}
@@ -41,7 +56,7 @@ class UserCreateSchema(Schema):
 
 
 class UserUpdateSchema(Schema):
-    username = fields.String(validate=USERNAME, metadata={"example": "alice2"})
+    username = fields.String(validate=USERNAME, metadata={"example": "bob2", **USERNAME_LENGTH})
     email = _email_field()
     password = fields.String(
         load_only=True,

@@ -31,7 +31,7 @@ class SharedDatabase:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        # One connection kept for the session: a new MySQL connection costs ~20 ms (see README).
+        # One connection kept for the session: a new MySQL connection costs ~20 ms (see docs/production.md).
         self.engine: Engine = create_engine(url, pool_size=1)
 
     def create_schema(self) -> None:

@@ -1,4 +1,4 @@
-"""The speed-ups of the hot paths change nothing a client can see (README, Performance)."""
+"""The speed-ups of the hot paths change nothing a client can see (docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ import pytest
 from openapi_spec_validator import validate
 
 PROTECTED = {
-    ("/auth/refresh", "post"),
     ("/auth/logout", "post"),
     ("/auth/logout-all", "post"),
     ("/auth/me", "get"),
@@ -60,8 +59,23 @@ def test_protected_operations_declare_bearer_auth_and_401(spec):
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "An access token from POST /auth/login (a refresh token for POST /auth/refresh).",
+        "description": "An access token (`access_token` from POST /auth/login or POST /auth/refresh): an "
+        "HS256 JWT, handled as RFC8725 advises (one algorithm, `exp` and `jti` required, typed tokens).",
     }
+    # Refresh tokens have a scheme of their own, declared by POST /auth/refresh alone.
+    assert spec["components"]["securitySchemes"]["refreshAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A refresh token (`refresh_token` from POST /auth/login), for POST /auth/refresh only: "
+        "an HS256 JWT, handled as RFC8725 advises, used once (rotation).",
+    }
+    refreshing = [
+        (path, method) for path, method, op in operations(spec) if "refreshAuth" in str(op.get("security"))
+    ]
+    assert refreshing == [("/auth/refresh", "post")]
+    assert spec["paths"]["/auth/refresh"]["post"]["security"] == [{"refreshAuth": []}]
+    assert "401" in spec["paths"]["/auth/refresh"]["post"]["responses"]
     declared = {
         (path, method)
         for path, method, operation in operations(spec)

@@ -40,7 +40,7 @@ class LiveResponse:
 
 def open_swagger_ui(page: Page, server: str) -> None:
     page.goto(f"{server}/swagger-ui")
-    page.locator("#operations-Auth-post_auth_register").wait_for()
+    page.locator("#operations-Auth-register").wait_for()
 
 
 def try_it_out(page: Page, operation_id: str) -> Locator:
@@ -83,15 +83,17 @@ def execute(operation: Locator, body: dict[str, Any] | None = None) -> LiveRespo
     )
 
 
-def authorize(page: Page, token: str) -> None:
+def authorize(page: Page, token: str, scheme: str = "bearerAuth") -> None:
+    """Paste a token into one scheme of the Authorize dialog (bearerAuth or refreshAuth)."""
     page.locator(".auth-wrapper button.authorize").click()
     dialog = page.locator(".modal-ux")
-    dialog.locator("#auth-bearer-value").fill(token)
-    dialog.locator("button.modal-btn.authorize").click()
+    container = dialog.locator(".auth-container", has=page.locator("h4", has_text=scheme))
+    container.locator("#auth-bearer-value").fill(token)
+    container.locator("button.modal-btn.authorize").click()
     # Once the credentials are applied, Swagger UI says so and offers Logout instead.
-    dialog.locator("h6", has_text="Authorized").wait_for()
-    dialog.get_by_role("button", name="Remove authorization").wait_for()
-    dialog.locator("button.btn-done").click()
+    container.locator("h6", has_text="Authorized").wait_for()
+    container.get_by_role("button", name="Remove authorization").wait_for()
+    dialog.locator("button.btn-done").first.click()
     dialog.wait_for(state="detached")
 
 
@@ -99,9 +101,10 @@ def assert_still_authorized(page: Page) -> None:
     # The padlock of the Authorize button is closed, and the dialog shows the stored token.
     page.locator(".auth-wrapper button.authorize.locked").click()
     dialog = page.locator(".modal-ux")
-    dialog.locator("h6", has_text="Authorized").wait_for()
-    assert dialog.locator("#auth-bearer-value").count() == 0  # no empty field asking for a token
-    dialog.locator("button.btn-done").click()
+    # Both schemes hold their token: no empty field asking for one.
+    assert dialog.locator("h6", has_text="Authorized").count() == 2
+    assert dialog.locator("#auth-bearer-value").count() == 0
+    dialog.locator("button.btn-done").first.click()
     dialog.wait_for(state="detached")
 
 
@@ -112,7 +115,7 @@ def test_a_person_registers_logs_in_authorizes_and_posts_a_board(
     open_swagger_ui(page, server)
     username = f"e2e_{uuid.uuid4().hex[:8]}"
 
-    register = try_it_out(page, "Auth-post_auth_register")
+    register = try_it_out(page, "Auth-register")
     proposed = request_body(register)
     assert set(proposed) == {"username", "email", "password"}
     account = {**proposed, "username": username, "email": f"{username}@example.com"}
@@ -127,7 +130,7 @@ def test_a_person_registers_logs_in_authorizes_and_posts_a_board(
     }
     collapse(register)
 
-    login = try_it_out(page, "Auth-post_auth_login")
+    login = try_it_out(page, "Auth-login")
     proposed_login = request_body(login)
     assert set(proposed_login) == {"username", "password"}
     logged_in = execute(login, {**proposed_login, "username": username, "password": account["password"]})
@@ -137,8 +140,9 @@ def test_a_person_registers_logs_in_authorizes_and_posts_a_board(
     collapse(login)
 
     authorize(page, tokens["access_token"])
+    authorize(page, tokens["refresh_token"], "refreshAuth")
 
-    create = try_it_out(page, "Boards-post_boards")
+    create = try_it_out(page, "Boards-createBoard")
     title = f"Hello from Chromium, {username}"
     with page.expect_request(lambda r: r.method == "POST" and r.url == f"{server}/boards") as sent:
         created = execute(create, {**request_body(create), "title": title})
@@ -151,7 +155,7 @@ def test_a_person_registers_logs_in_authorizes_and_posts_a_board(
     page.screenshot(path=SCREENSHOT, full_page=True)
     create.screenshot(path=SCREENSHOT_OPERATION)
 
-    listing = try_it_out(page, "Boards-get_boards")
+    listing = try_it_out(page, "Boards-listBoards")
     listed = execute(listing)
     assert listed.status == 200, listed.text
     assert listed.json[0] == board  # newest first
@@ -160,16 +164,24 @@ def test_a_person_registers_logs_in_authorizes_and_posts_a_board(
 
     # persistAuthorization: the token survives a reload, and Try it out still sends it.
     page.reload()
-    page.locator("#operations-Auth-get_auth_me").wait_for()
+    page.locator("#operations-Auth-getCurrentUser").wait_for()
     assert_still_authorized(page)
-    me = execute(try_it_out(page, "Auth-get_auth_me"))
+    me = execute(try_it_out(page, "Auth-getCurrentUser"))
     assert me.status == 200, me.text
     assert me.json["username"] == username
 
+    # POST /auth/refresh sends the refresh token from its own scheme; the other operations keep
+    # sending the access token.
+    with page.expect_request(lambda r: r.url == f"{server}/auth/refresh") as sent:
+        refreshed = execute(try_it_out(page, "Auth-refreshTokens"))
+    assert sent.value.headers["authorization"] == f"Bearer {tokens['refresh_token']}"
+    assert refreshed.status == 200, refreshed.text
+    assert set(refreshed.json) == {"access_token", "refresh_token", "token_type", "expires_in"}
+
     # Logging out with the proposed (empty) body revokes the token Swagger UI keeps sending.
-    logged_out = execute(try_it_out(page, "Auth-post_auth_logout"))
+    logged_out = execute(try_it_out(page, "Auth-logout"))
     assert logged_out.status == 200, logged_out.text
-    revoked = execute(page.locator("#operations-Auth-get_auth_me"))
+    revoked = execute(page.locator("#operations-Auth-getCurrentUser"))
     assert revoked.status == 401
     assert revoked.json["error"] == "token_revoked"
 
