@@ -8,6 +8,9 @@ and MariaDB alike. A polymorphic (target_type, target_id) row could have no fore
 
 Every kind of mark moves through `Mark.set`, which keeps the target's counter column exact
 under concurrent requests (see there), and goes with its user through `delete_marks_of_user`.
+Likes of comments will be one more model like BoardLike (`comment_likes`, keyed by user_id and
+comment_id) and one more line: `COMMENT_LIKE = Mark(CommentLike.__table__.c.comment_id,
+Comment.__table__.c.like_count, live=(<not a placeholder>,))`, added to MARKS.
 """
 
 from __future__ import annotations
