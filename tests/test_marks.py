@@ -57,12 +57,32 @@ def test_marking_is_idempotent_and_counted_once(app, client, alice, bob, board, 
         response = client.delete(url, headers=bob["headers"])
         assert (response.status_code, response.json) == (200, {flag: False, count: 1})
     assert client.get(f"/boards/{board['id']}").json[count] == 1
-    expected = (
-        {"likes": {alice["id"]}, "scraps": set()}
-        if kind == "like"
-        else {"likes": set(), "scraps": {alice["id"]}}
-    )
-    assert marks_of(app, board["id"]) == {"counts": (1, 0) if kind == "like" else (0, 1), **expected}
+    stored = marks_of(app, board["id"])
+    # Only alice's mark is left, of this kind only.
+    if kind == "like":
+        assert stored == {"counts": (1, 0), "likes": {alice["id"]}, "scraps": set()}
+    else:
+        assert stored == {"counts": (0, 1), "likes": set(), "scraps": {alice["id"]}}
+
+
+@pytest.mark.parametrize(("kind", "flag", "count"), KINDS)
+def test_anyone_with_a_token_marks_only_for_themselves(
+    app, client, make_admin, alice, bob, board, kind, flag, count
+):
+    """No owner rule here: the author, another user and an admin each add their own mark; an
+    admin's unmark takes back the admin's, never someone else's."""
+    admin = make_admin("root")
+    for n, user in enumerate((alice, bob, admin), start=1):
+        assert client.put(f"/boards/{board['id']}/{kind}", headers=user["headers"]).json == {
+            flag: True,
+            count: n,
+        }
+    assert client.delete(f"/boards/{board['id']}/{kind}", headers=admin["headers"]).json == {
+        flag: False,
+        count: 2,
+    }
+    marks = marks_of(app, board["id"])
+    assert marks["likes" if kind == "like" else "scraps"] == {alice["id"], bob["id"]}
 
 
 def test_likes_and_scraps_are_counted_apart(app, client, alice, bob, board):
