@@ -37,8 +37,9 @@ def etag_of(dumped: dict[str, Any], writable: tuple[str, ...] = ()) -> str:
     return f'"{written[:20]}.{_digest(dumped)[:20]}"'
 
 
-def _written_part(tag: str) -> str:
-    return tag.strip('"').split(".", 1)[0]
+def _written_part(tag: str | None) -> str:
+    # Werkzeug parses an empty tag (`If-Match: ""`) as None.
+    return (tag or "").strip('"').split(".", 1)[0]
 
 
 def not_modified(etag: str) -> bool:

@@ -178,6 +178,31 @@ def test_a_like_is_not_an_edit(client, alice, bob, board):
     assert fresh.status_code == 204
 
 
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [
+        ('"{written}.0000"', 200),  # another reader's (or an older count's) tag of this version
+        ('"nope", "{tag}"', 200),
+        ("*", 200),
+        ('W/"{tag}"', 412),  # If-Match compares strongly
+        ('""', 412),
+        ('W/"", "", W/"%9_ttkSt0,,L"', 412),
+        ('"{written}"', 200),
+        ('"other.{whole}"', 412),
+    ],
+)
+def test_if_match_compares_what_the_author_wrote(client, alice, bob, board, if_match, status):
+    tag = client.get(f"/boards/{board['id']}", headers=bob["headers"]).headers["ETag"].strip('"')
+    written, whole = tag.split(".")
+    client.put(f"/boards/{board['id']}/like", headers=bob["headers"])
+    headers = {**alice["headers"], "If-Match": if_match.format(tag=tag, written=written, whole=whole)}
+
+    response = client.patch(f"/boards/{board['id']}", json={"title": "New"}, headers=headers)
+
+    assert response.status_code == status, response.json
+    assert client.get(f"/boards/{board['id']}").json["title"] == ("New" if status == 200 else "Alice's board")
+
+
 def test_deleting_a_board_deletes_its_marks(app, client, alice, bob, board):
     client.put(f"/boards/{board['id']}/like", headers=bob["headers"])
     client.put(f"/boards/{board['id']}/scrap", headers=bob["headers"])
