@@ -22,6 +22,7 @@ from schemas.mark import LikeStateSchema, ScrapStateSchema
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
 PRIVATE = {"Cache-Control": "no-store"}
+PRIVATE_DOC = {"Cache-Control": {"description": "`no-store`: private data", "schema": {"type": "string"}}}
 
 
 def set_mark(mark: Mark, board_id: int, *, on: bool) -> int:
@@ -73,9 +74,7 @@ class BoardScrap(MethodView):
 class MyScraps(MethodView):
     @auth_required(users.blp)
     @users.blp.doc(operationId="listMyScraps")
-    @users.blp.response(
-        200, BoardSchema(many=True), headers={"Cache-Control": {"schema": {"type": "string"}}}
-    )
+    @users.blp.response(200, BoardSchema(many=True), headers=PRIVATE_DOC)
     @users.blp.paginate(**PAGE_SIZES)
     def get(self, pagination_parameters: Any) -> Response:
         """List your scraps, most recently scrapped first (private: only you can)"""
