@@ -172,3 +172,16 @@ def auth_required(blp: Blueprint, *, fresh: bool = False, refresh: bool = False)
         return blp.alt_response(401, schema=ErrorSchema, description=UNAUTHORIZED_DOC)(fn)
 
     return decorator
+
+
+def auth_optional(blp: Blueprint) -> Callable[[F], F]:
+    """A public operation that says more to a caller with a token (`get_current_user()` is None
+    without one); a token sent but unusable still answers its 401. Documented as such."""
+
+    def decorator(fn: F) -> F:
+        fn = jwt_required(optional=True)(fn)
+        fn = blp.doc(security=[{}, *BEARER_AUTH])(fn)
+        description = f"A token was sent and is unusable. {UNAUTHORIZED_DOC}"
+        return blp.alt_response(401, schema=ErrorSchema, description=description)(fn)
+
+    return decorator

@@ -34,6 +34,7 @@ class Endpoint:
     method: str = "GET"
     body: dict[str, Any] | None = None
     authenticated: bool = False
+    alternate: str | None = None  # every other request uses this method (like, unlike, like, …)
 
 
 ENDPOINTS = [
@@ -49,6 +50,18 @@ ENDPOINTS = [
         authenticated=True,
     ),
     Endpoint("POST /auth/login", "/auth/login", None, "POST", {"username": "seed_1", "password": PASSWORD}),
+    # Likes and scraps (issue 13). Targets provisional, set by analogy until measured: a like is
+    # a small write (three statements, like POST /boards); marks ride in the list's statement.
+    Endpoint(
+        "PUT ⇄ DELETE /boards/<id>/like",
+        "/boards/5000/like",
+        0.15,
+        "PUT",
+        authenticated=True,
+        alternate="DELETE",
+    ),
+    Endpoint("GET /boards?page_size=20 (token)", "/boards?page_size=20", 0.20, authenticated=True),
+    Endpoint("GET /boards?sort=top", "/boards?sort=top&page_size=20", 0.25),
 ]
 
 
@@ -117,13 +130,14 @@ def _measure(
                 endpoint.method,
                 endpoint.body,
                 token if endpoint.authenticated else None,
+                endpoint.alternate,
             )
         )
     floor = _combined(floors)
     result = _combined(results)
     ratio = result["rps"] / floor["rps"]
     print(
-        f"{endpoint.label:26} {result['rps']:8.0f} req/s  p99 {result['p99_ms']:6.1f} ms   "
+        f"{endpoint.label:34} {result['rps']:8.0f} req/s  p99 {result['p99_ms']:6.1f} ms   "
         f"floor {floor['rps']:6.0f} req/s  ratio {ratio:.3f}",
         flush=True,
     )

@@ -2,8 +2,8 @@
 
 For each size: a fresh SQLite database seeded with 200 users and N boards, the API under
 `make serve`'s gunicorn settings, and wrk with one connection (latency, not throughput) on:
-the first page, the author_id filter, a deep keyset page (`before`), the q filter, and, for
-contrast, the deepest offset page (what `before` is for).
+the first page, the author_id filter, a deep keyset page (`before`), the q filter, the first page
+of sort=top (most liked first), and, for contrast, the deepest offset page (what `before` is for).
 
     python bench/scale.py [--sizes 1000,100000,1000000] [--seconds 5]
 """
@@ -11,6 +11,7 @@ contrast, the deepest offset page (what `before` is for).
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
 import time
@@ -29,13 +30,22 @@ def queries(boards: int, author_id: int) -> dict[str, str]:
         "author_id filter": f"/boards?author_id={author_id}&page_size=20",
         "deep keyset page (before=100)": "/boards?before=100&page_size=20",
         "q filter (q=apple)": "/boards?q=apple&page_size=20",
+        "sort=top first page": "/boards?sort=top&page_size=20",
         "deepest offset page": f"/boards?page={boards // 20}&page_size=20",
     }
+
+
+def spread_like_counts(database: Path) -> None:
+    """Seeded boards have no likes, so sort=top would read the index in id order: give them
+    counts from 0 to 999, scattered over the ids (the counts alone: only reads are measured)."""
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE boards SET like_count = (id * 7919) % 1000")
 
 
 def measure(boards: int, seconds: int, folder: Path) -> dict[str, dict[str, float]]:
     started = time.perf_counter()
     database, seeded = seeded_database(folder, users=USERS, boards=boards)
+    spread_like_counts(database)
     print(f"{seeded} (set-up {time.perf_counter() - started:.1f} s)", flush=True)
     results = {}
     with gunicorn("app:create_app()", app_env(database), folder / f"access-{boards}.log") as url:

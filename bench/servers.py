@@ -110,9 +110,12 @@ def wrk(
     method: str = "GET",
     body: dict[str, Any] | None = None,
     token: str | None = None,
+    alternate: str | None = None,
 ) -> dict[str, float]:
-    """Drive `url` with wrk; returns requests/s, p50/p99 latency (ms) and the error counts."""
+    """Drive `url` with wrk; returns requests/s, p50/p99 latency (ms) and the error counts.
+    With `alternate`, every other request uses that method instead."""
     env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": json.dumps(body) if body else ""}
+    env["WRK_ALTERNATE"] = alternate or ""
     if token:
         env["WRK_TOKEN"] = token
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url]

@@ -6,6 +6,15 @@ if body ~= "" then
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
 end
+-- WRK_ALTERNATE: a second method, sent every other request (PUT, DELETE, PUT, … on one URL).
+local alternate = os.getenv("WRK_ALTERNATE") or ""
+if alternate ~= "" then
+  local sent = 0
+  request = function()
+    sent = sent + 1
+    return wrk.format(sent % 2 == 1 and wrk.method or alternate)
+  end
+end
 local token = os.getenv("WRK_TOKEN")
 if token and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token

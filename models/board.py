@@ -26,8 +26,12 @@ def _created_at(context: DefaultExecutionContext) -> datetime:
 
 class Board(db.Model):
     __tablename__ = "boards"
-    # Newest first is ORDER BY id DESC (the primary key); per author it is served by this index.
-    __table_args__ = (Index("ix_boards_author_id_id", "author_id", "id"),)
+    # Newest first is ORDER BY id DESC (the primary key); per author it is served by the first
+    # index. sort=top (most liked, ties newest first) reads the second one backwards.
+    __table_args__ = (
+        Index("ix_boards_author_id_id", "author_id", "id"),
+        Index("ix_boards_like_count_id", "like_count", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -38,6 +42,10 @@ class Board(db.Model):
     # Bumped by every UPDATE, which SQLAlchemy makes conditional on the version it read:
     # two writers racing past the same If-Match cannot both win.
     version: Mapped[int] = mapped_column(default=1)
+    # Kept by models.mark in the transaction of the like or scrap that moves them (never by the
+    # ORM, so an author's write neither bumps nor overwrites them).
+    like_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    scrap_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(back_populates="boards", lazy="raise")
 

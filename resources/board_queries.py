@@ -11,6 +11,10 @@ GET /boards pages two ways (README, "Paging deep"):
   when unfiltered, else from COUNT(*) over the filters (an index range for `author_id`);
 - keyset pages (`before=<id>`): `id < before`, newest first, no total, so the cost is the same at
   any depth. Every page that has a next one names it in X-Pagination's `next_before`.
+`sort=top` orders by (like_count, id), read backwards off its index; it pages by number only.
+
+With a token, every read also says whether the reader likes and scrapped each board: two LEFT
+JOINs on the mark tables' primary keys, in the same statement (no query more, whatever the page).
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask_smorest import abort
-from sqlalchemy import Select, bindparam, func, insert, select
+from sqlalchemy import Select, and_, bindparam, func, insert, select
 
 from db import db, utcnow
-from models import Board, TableCount, TokenUser, User
+from models import Board, BoardLike, BoardScrap, TableCount, TokenUser, User
 from schemas.board import board_json
 
 BOARD_ROWS = select(
@@ -34,31 +38,48 @@ BOARD_ROWS = select(
     User.username,
     Board.created_at,
     Board.updated_at,
+    Board.like_count,
+    Board.scrap_count,
 ).join(User, User.id == Board.author_id)
+# The reader's marks (bind parameter `viewer`): each a primary-key lookup per row of the page.
+MARKS = (BoardLike.user_id.is_not(None), BoardScrap.user_id.is_not(None))
+MY_LIKE = and_(BoardLike.board_id == Board.id, BoardLike.user_id == bindparam("viewer"))
+MY_SCRAP = and_(BoardScrap.board_id == Board.id, BoardScrap.user_id == bindparam("viewer"))
+BOARD_ROWS_MARKED = (
+    BOARD_ROWS.add_columns(*MARKS).outerjoin(BoardLike, MY_LIKE).outerjoin(BoardScrap, MY_SCRAP)
+)
 BOARD_BY_ID = BOARD_ROWS.where(Board.id == bindparam("board_id"))
+BOARD_BY_ID_MARKED = BOARD_ROWS_MARKED.where(Board.id == bindparam("board_id"))
 INSERT_BOARD = insert(Board)
 COUNT_ALL = select(func.count()).select_from(Board)
 FILTERS = ("author_id", "q", "before")
+ORDERS = {"new": (Board.id.desc(),), "top": (Board.like_count.desc(), Board.id.desc())}
 
 
 def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
     """Insert and commit a board; returns its JSON body."""
     now = utcnow()
     values = {"title": title, "content": content, "author_id": author.id}
-    values |= {"created_at": now, "updated_at": now, "version": 1}
+    values |= {"created_at": now, "updated_at": now, "version": 1, "like_count": 0, "scrap_count": 0}
     board_id = db.session.connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
     db.session.commit()
-    return board_json(board_id, title, content, author.id, author.username, now, now)
+    return board_json(board_id, title, content, author.id, author.username, now, now, 0, 0)
 
 
-def read_board(board_id: int) -> dict[str, Any] | None:
-    row = db.session.connection().execute(BOARD_BY_ID, {"board_id": board_id}).one_or_none()
+def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any] | None:
+    """The board's JSON body, with the viewer's marks when there is one; None when it is gone."""
+    params = {"board_id": board_id}
+    if viewer is not None:
+        params["viewer"] = viewer.id
+    statement = BOARD_BY_ID if viewer is None else BOARD_BY_ID_MARKED
+    row = db.session.connection().execute(statement, params).one_or_none()
     return None if row is None else board_json(*row)
 
 
 @functools.cache
-def _statements(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
-    """The page query and the count query for a set of filters, built once."""
+def _statements(filters: frozenset[str], sort: str, marked: bool) -> tuple[Select[Any], Select[Any]]:
+    """The page query and the count query for a set of filters, an order, and whether the
+    reader's marks come along, built once."""
     conditions = []
     if "author_id" in filters:
         conditions.append(Board.author_id == bindparam("author_id"))
@@ -67,8 +88,9 @@ def _statements(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
     if "before" in filters:
         conditions.append(Board.id < bindparam("before"))
     page = (
-        BOARD_ROWS.where(*conditions)
-        .order_by(Board.id.desc())
+        (BOARD_ROWS_MARKED if marked else BOARD_ROWS)
+        .where(*conditions)
+        .order_by(*ORDERS[sort])
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
@@ -79,10 +101,12 @@ def _statements(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
     return page, count
 
 
-def list_boards(args: dict[str, Any], pagination: Any) -> Response:
+def list_boards(args: dict[str, Any], pagination: Any, viewer: TokenUser | None = None) -> Response:
     """One page of boards as a JSON response; fills in `pagination` for the X-Pagination header."""
-    page_stmt, count_stmt = _statements(frozenset(name for name in FILTERS if name in args))
-    params: dict[str, Any] = {}
+    sort = args.get("sort", "new")
+    filters = frozenset(name for name in FILTERS if name in args)
+    page_stmt, count_stmt = _statements(filters, sort, viewer is not None)
+    params: dict[str, Any] = {} if viewer is None else {"viewer": viewer.id}
     if "author_id" in args:
         params["author_id"] = args["author_id"]
     if "q" in args:
@@ -113,8 +137,35 @@ def list_boards(args: dict[str, Any], pagination: Any) -> Response:
         # A page past the end is empty without asking: a huge page number must not reach SQL.
         if offset < total:
             rows = connection.execute(page_stmt, {**params, "limit": size, "offset": offset}).all()
-        if rows and offset + len(rows) < total:
+        if rows and offset + len(rows) < total and sort == "new":
             pagination.next_before = rows[-1].id
+    return jsonify([board_json(*row) for row in rows])
+
+
+# GET /users/me/scraps: the reader's scraps, most recently scrapped first.
+MY_SCRAPS = (
+    BOARD_ROWS.add_columns(*MARKS)
+    .join(BoardScrap, MY_SCRAP)
+    .outerjoin(BoardLike, MY_LIKE)
+    .order_by(BoardScrap.created_at.desc(), BoardScrap.board_id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+COUNT_MY_SCRAPS = (
+    select(func.count()).select_from(BoardScrap).where(BoardScrap.user_id == bindparam("viewer"))
+)
+
+
+def list_scraps(viewer: TokenUser, pagination: Any) -> Response:
+    """One page of the viewer's scraps as a JSON response (a count, then the page)."""
+    connection = db.session.connection()
+    total = connection.execute(COUNT_MY_SCRAPS, {"viewer": viewer.id}).scalar_one()
+    pagination.item_count = total
+    offset = pagination.first_item
+    rows = []
+    if offset < total:
+        params = {"viewer": viewer.id, "limit": pagination.page_size, "offset": offset}
+        rows = connection.execute(MY_SCRAPS, params).all()
     return jsonify([board_json(*row) for row in rows])
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db import db
 from errors import ErrorSchema
-from jwt_utils import auth_required
+from jwt_utils import auth_optional, auth_required
 from models import Board
 from openapi_examples import validation_example
 from resources.access import require_self_or_admin
@@ -25,6 +25,7 @@ from resources.etags import (
 )
 from resources.pagination import PAGE_SIZES
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
+from schemas.board import BOARD_WRITABLE
 
 blp = Blueprint(
     "Boards", __name__, url_prefix="/boards", description="Posts: public to read, author-only to change."
@@ -34,6 +35,8 @@ NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema": {"type": "string"}}}
 board_schema = BoardSchema()
+# A reader's own marks are in the body: caches must not hand one reader's copy to another.
+VARY = {"Vary": "Authorization"}
 
 
 def boards_with_authors():  # type: ignore[no-untyped-def]
@@ -52,16 +55,19 @@ def get_board(board_id: int) -> Board:
 class Boards(MethodView):
     @blp.doc(operationId="listBoards")
     @validation_example(blp, {"query": {"before": ["Use either before or page, not both."]}})
+    @auth_optional(blp)
     @blp.arguments(BoardListArgsSchema, location="query")
     @blp.response(200, BoardSchema(many=True))
     @blp.paginate(**PAGE_SIZES)
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Response:
-        """List boards, newest first (page numbers, or keyset pages with `before`)
+        """List boards, newest or most liked first (with your marks when you send a token)
 
         `before` and a `page` above 1 exclude each other: sending both is a 422 (a rule across
         two query parameters, which OpenAPI cannot state in a schema).
         """
-        return list_boards(args, pagination_parameters)
+        response = list_boards(args, pagination_parameters, get_current_user())
+        response.headers.update(VARY)
+        return response
 
     @blp.doc(operationId="createBoard")
     @auth_required(blp)
@@ -77,18 +83,19 @@ class Boards(MethodView):
 @blp.route("/<id:board_id>")
 class BoardById(MethodView):
     @blp.doc(operationId="getBoard")
+    @auth_optional(blp)
     @documents_if_none_match(blp)
     @blp.response(200, BoardSchema, headers=ETAG_HEADER)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, board_id: int) -> Any:
-        """Read a board (with an ETag)"""
-        body = read_board(board_id)
+        """Read a board (with an ETag, and your marks when you send a token)"""
+        body = read_board(board_id, get_current_user())
         if body is None:
             abort(404, message=f"Board {board_id} not found.")
-        etag = etag_of(body)
+        etag = etag_of(body, BOARD_WRITABLE)
         if not_modified(etag):
-            return Response(status=304, headers={"ETag": etag})
-        return jsonify(body), {"ETag": etag}
+            return Response(status=304, headers={"ETag": etag, **VARY})
+        return jsonify(body), {"ETag": etag, **VARY}
 
     @blp.doc(operationId="replaceBoard")
     @auth_required(blp)
@@ -128,7 +135,7 @@ class BoardById(MethodView):
 def _writable_board(board_id: int) -> Board:
     board = get_board(board_id)
     require_self_or_admin(board.author_id)
-    check_if_match(etag_of(board_schema.dump(board)))
+    check_if_match(etag_of(board_schema.dump(board), BOARD_WRITABLE))
     return board
 
 
@@ -137,7 +144,7 @@ def _update(board_id: int, data: dict[str, Any]) -> tuple[Board, dict[str, str]]
     for field, value in data.items():
         setattr(board, field, value)
     _commit_or_412()
-    return board, {"ETag": etag_of(board_schema.dump(board))}
+    return board, {"ETag": etag_of(board_schema.dump(board), BOARD_WRITABLE)}
 
 
 def _commit_or_412() -> None:

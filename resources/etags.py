@@ -2,6 +2,12 @@
 
 flask-smorest's own @blp.etag answers 428 to a write without If-Match; this API promises that
 If-Match is honoured when sent, not required.
+
+A resource that others change without editing it (a board's likes, scraps and comments) has a
+tag in two parts, `"<writable>.<whole>"`: If-None-Match compares the whole tag, so a cached copy
+is revalidated whenever anything in it changed (a count, or the reader's own marks); If-Match
+compares only the part over the fields its author writes, so other people's likes never make
+an author's conditional write fail (docs/likes-and-scraps.md).
 """
 
 import hashlib
@@ -19,9 +25,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 ETAG_HEADER = {"ETag": {"description": "Entity tag of the representation", "schema": {"type": "string"}}}
 
 
-def etag_of(dumped: dict[str, Any]) -> str:
-    digest = hashlib.sha1(json.dumps(dumped, sort_keys=True, default=str).encode()).hexdigest()
-    return f'"{digest}"'
+def _digest(value: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def etag_of(dumped: dict[str, Any], writable: tuple[str, ...] = ()) -> str:
+    """The representation's tag; with `writable`, in two parts (see the module's docstring)."""
+    if not writable:
+        return f'"{_digest(dumped)}"'
+    written = _digest({name: dumped[name] for name in writable})
+    return f'"{written[:20]}.{_digest(dumped)[:20]}"'
+
+
+def _written_part(tag: str | None) -> str:
+    # Werkzeug parses an empty tag (`If-Match: ""`) as None.
+    return (tag or "").strip('"').split(".", 1)[0]
 
 
 def not_modified(etag: str) -> bool:
@@ -29,8 +47,13 @@ def not_modified(etag: str) -> bool:
 
 
 def check_if_match(etag: str) -> None:
-    """412 when the client sent If-Match and its tag is stale; nothing to check when it sent none."""
-    if request.if_match and not request.if_match.contains(etag.strip('"')):
+    """412 when the client sent If-Match and its tag is stale; nothing to check when it sent none.
+    Only the writable part of a two-part tag counts."""
+    if_match = request.if_match
+    if not if_match or if_match.star_tag:
+        return
+    current = _written_part(etag)
+    if not any(_written_part(tag) == current for tag in if_match.as_set()):
         abort(
             412,
             message="The resource changed since you read it: fetch it again.",

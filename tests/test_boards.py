@@ -21,7 +21,17 @@ def test_create_answers_201_with_the_board_and_a_location_that_resolves(client, 
 
     assert response.status_code == 201
     body = response.json
-    assert set(body) == {"id", "title", "content", "author", "created_at", "updated_at"}
+    assert set(body) == {
+        "id",
+        "title",
+        "content",
+        "author",
+        "created_at",
+        "updated_at",
+        "like_count",
+        "scrap_count",
+    }
+    assert (body["like_count"], body["scrap_count"]) == (0, 0)
     assert body["title"] == "Hello"
     assert body["content"] == "First post"
     assert body["author"] == {"id": alice["id"], "username": "alice"}

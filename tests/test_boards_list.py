@@ -116,7 +116,7 @@ def test_bad_query_parameters_are_422_json(client, query, errors):
 
 def test_unknown_query_parameters_are_ignored(client, two_authors):
     create_board(client, two_authors[0])
-    response = client.get("/boards?sort=asc&utm_source=x")
+    response = client.get("/boards?order=asc&utm_source=x")
     assert response.status_code == 200
     assert len(response.json) == 1
 

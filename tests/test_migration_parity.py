@@ -24,8 +24,16 @@ from tests.conftest import make_app
 from tests.databases import requires_mysql
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"alembic_version", "users", "revoked_tokens", "boards", "table_counts"}
-HEAD = "0005"  # the newest revision in migrations/versions
+TABLES = {
+    "alembic_version",
+    "users",
+    "revoked_tokens",
+    "boards",
+    "table_counts",
+    "board_likes",
+    "board_scraps",
+}
+HEAD = "0007"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 
@@ -83,12 +91,23 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url: str, engine: 
 
 
 def test_downgrade_of_the_newest_revision_and_up_again(empty_database_url: str, engine: Engine) -> None:
-    """The newest revision (0005, the board count table and its triggers) goes down and up again."""
-    for command in (["upgrade"], ["downgrade", "0004"], ["upgrade"]):
+    """The newest revision (0007, likes and scraps) goes down and up again, the board count
+    triggers of 0005 surviving it."""
+    for command in (["upgrade"], ["downgrade", "0005"], ["upgrade"]):
         result = flask_db(empty_database_url, *command)
         assert result.returncode == 0, result.stderr
     assert set(inspect(engine).get_table_names()) == TABLES
     assert schema_diffs(engine) == []
+    with engine.connect() as conn:
+        triggers = (
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            if engine.dialect.name == "sqlite"
+            else "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE()"
+        )
+        assert set(conn.execute(text(triggers)).scalars()) == {
+            "trg_boards_count_insert",
+            "trg_boards_count_delete",
+        }
 
 
 def test_downgrade_to_empty(empty_database_url: str, engine: Engine) -> None:

@@ -16,6 +16,11 @@ PROTECTED = {
     ("/boards/{board_id}", "delete"),
     ("/users/{user_id}", "patch"),
     ("/users/{user_id}", "delete"),
+    ("/boards/{board_id}/like", "put"),
+    ("/boards/{board_id}/like", "delete"),
+    ("/boards/{board_id}/scrap", "put"),
+    ("/boards/{board_id}/scrap", "delete"),
+    ("/users/me/scraps", "get"),
 }
 
 

@@ -104,8 +104,9 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
         app, client, f"/users/{author['id']}", method="DELETE", headers=author["headers"]
     )
     # Authentication reads the token's user as a plain row; the view loads the User to delete it,
-    # DELETEs the boards in one statement, then the user: constant, however many boards.
-    assert count == auth + 3, statements
+    # moves the counts of the boards they liked or scrapped and deletes those marks (2 + 2, see
+    # models/mark.py), DELETEs the boards in one statement, then the user: constant, however many.
+    assert count == auth + 3 + 4, statements
 
 
 def test_board_author_can_never_be_lazy_loaded(app, seeded):
@@ -131,3 +132,88 @@ def test_user_boards_cannot_be_lazy_loaded(app, seeded):
         user = db.session.get(User, seeded[0]["id"])
         with pytest.raises(InvalidRequestError):
             _ = user.boards
+
+
+# Likes and scraps (issue 13): the reader's marks cost no statement; a like costs three.
+
+
+@pytest.fixture
+def marked(app, client, seeded):
+    """Every board liked and scrapped by one of the authors (bulk), so that every mark join hits."""
+    from models import BoardLike, BoardScrap
+
+    reader = seeded[0]
+    with app.app_context():
+        ids = db.session.scalars(db.select(Board.id)).all()
+        for model in (BoardLike, BoardScrap):
+            rows = [{"user_id": reader["id"], "board_id": board_id} for board_id in ids]
+            db.session.execute(db.insert(model), rows)
+        db.session.commit()
+    return reader
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "&author_id={author_id}",
+        "&q=board",
+        "&page=2",
+        "&sort=top",
+        "&sort=top&q=board&author_id={author_id}",
+    ],
+    ids=["all", "author", "q", "page-2", "top", "top+filters"],
+)
+def test_a_page_with_a_token_costs_only_the_authentication_more(app, client, marked, query):
+    query = query.format(author_id=marked["id"])
+    auth, _ = cost(app, client, "/auth/me", headers=marked["headers"])
+    for size in (1, 100):
+        anonymous, _ = cost(app, client, f"/boards?page_size={size}{query}")
+        with_token, statements = cost(
+            app, client, f"/boards?page_size={size}{query}", headers=marked["headers"]
+        )
+        assert (anonymous, with_token) == (2, auth + 2), statements
+    assert "LEFT OUTER JOIN board_likes" in statements[-1]
+    page = client.get(f"/boards?page_size=100{query}", headers=marked["headers"]).json
+    assert page and all(board["liked"] and board["scrapped"] for board in page)
+
+
+def test_a_board_with_a_token_costs_only_the_authentication_more(app, client, marked):
+    auth, _ = cost(app, client, "/auth/me", headers=marked["headers"])
+    assert cost(app, client, "/boards/7", headers=marked["headers"])[0] == auth + 1
+
+
+def test_a_page_of_my_scraps_costs_two_statements_whatever_its_size(app, client, marked):
+    auth, _ = cost(app, client, "/auth/me", headers=marked["headers"])
+    for size in (1, 100):
+        count, statements = cost(app, client, f"/users/me/scraps?page_size={size}", headers=marked["headers"])
+        assert count == auth + 2, statements  # the reader's scrap count, the page
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+@pytest.mark.parametrize("kind", ["like", "scrap"])
+def test_a_mark_costs_three_statements_changed_or_not(app, client, seeded, method, kind):
+    reader = seeded[1]
+    auth, _ = cost(app, client, "/auth/me", headers=reader["headers"])
+    for _ in range(2):  # the change, then the idempotent repeat (rolled back)
+        count, statements = cost(app, client, f"/boards/3/{kind}", method=method, headers=reader["headers"])
+        assert count == auth + 3, statements  # UPDATE the counter, INSERT/DELETE the mark, SELECT the count
+
+
+def test_sort_top_reads_its_index_without_sorting(app, seeded):
+    """The first page of sort=top is an index scan that stops after the page, at any table size."""
+    from resources.board_queries import _statements
+
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name != "sqlite":
+            pytest.skip("SQLite's EXPLAIN QUERY PLAN")
+        for marks in (False, True):
+            page, _ = _statements(frozenset(), "top", marks)
+            sql = str(page.compile(connection, compile_kwargs={"render_postcompile": True}))
+            plan = " / ".join(
+                row[-1]
+                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (1,) * sql.count("?"))
+            )
+            assert "SCAN boards USING INDEX ix_boards_like_count_id" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan

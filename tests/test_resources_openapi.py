@@ -8,9 +8,9 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 # (path, method) -> the documented status codes besides `default`.
 RESPONSES = {
-    ("/boards", "get"): {"200", "422"},
+    ("/boards", "get"): {"200", "401", "422"},
     ("/boards", "post"): {"201", "401", "413", "415", "422"},
-    ("/boards/{board_id}", "get"): {"200", "304", "404"},
+    ("/boards/{board_id}", "get"): {"200", "304", "401", "404"},
     ("/boards/{board_id}", "put"): {"200", "401", "403", "404", "412", "413", "415", "422"},
     ("/boards/{board_id}", "patch"): {"200", "401", "403", "404", "412", "413", "415", "422"},
     ("/boards/{board_id}", "delete"): {"204", "401", "403", "404", "412"},
@@ -18,6 +18,11 @@ RESPONSES = {
     ("/users/{user_id}", "get"): {"200", "401", "404"},
     ("/users/{user_id}", "patch"): {"200", "401", "403", "404", "409", "413", "415", "422"},
     ("/users/{user_id}", "delete"): {"204", "401", "403", "404"},
+    ("/boards/{board_id}/like", "put"): {"200", "401", "404"},
+    ("/boards/{board_id}/like", "delete"): {"200", "401", "404"},
+    ("/boards/{board_id}/scrap", "put"): {"200", "401", "404"},
+    ("/boards/{board_id}/scrap", "delete"): {"200", "401", "404"},
+    ("/users/me/scraps", "get"): {"200", "401", "422"},
 }
 
 

@@ -1,0 +1,126 @@
+"""Likes and scraps: a user's marks on boards, one row per user and board, counted on the board.
+
+One small table per kind of mark and target (`board_likes`, `board_scraps`; comments get
+`comment_likes` the same way) rather than one table with a target type: each row then has a
+real foreign key to its target (the database drops a board's marks with the board), and the
+primary key (user_id, board_id) is the unique constraint that decides "at most once", on SQLite
+and MariaDB alike. A polymorphic (target_type, target_id) row could have no foreign key.
+
+Every kind of mark moves through `Mark.set`, which keeps the target's counter column exact
+under concurrent requests (see there), and goes with its user through `delete_marks_of_user`.
+Likes of comments will be one more model like BoardLike (`comment_likes`, keyed by user_id and
+comment_id) and one more line: `COMMENT_LIKE = Mark(CommentLike.__table__.c.comment_id,
+Comment.__table__.c.like_count, live=(<not a placeholder>,))`, added to MARKS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, ForeignKey, Index, Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db import UTCDateTime, db, utcnow
+from models.board import Board
+
+
+class BoardLike(db.Model):
+    __tablename__ = "board_likes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed on its own for the foreign key (a board's deletion finds its likes by it).
+    board_id: Mapped[int] = mapped_column(
+        ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BoardScrap(db.Model):
+    __tablename__ = "board_scraps"
+    # GET /users/me/scraps: a user's scraps, most recently scrapped first, read off this index.
+    __table_args__ = (
+        Index("ix_board_scraps_user_id_created_at_board_id", "user_id", "created_at", "board_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    board_id: Mapped[int] = mapped_column(
+        ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One kind of mark: its table, the column naming the target, and the target's counter.
+
+    `live`: conditions a target must meet to be marked at all (a comment placeholder is not).
+    """
+
+    target: Column[int]
+    counter: Column[int]
+    live: tuple[ColumnElement[bool], ...] = field(default=())
+
+    @property
+    def table(self) -> Table:
+        return self.target.table  # type: ignore[return-value]
+
+    @property
+    def targets(self) -> Table:
+        return self.counter.table  # type: ignore[return-value]
+
+    def _move_counter(self, delta: int) -> Any:
+        # A mark is not an edit: columns that move on every UPDATE (updated_at) stay as they are.
+        kept = {column: column for column in self.targets.c if column.onupdate is not None}
+        return update(self.targets).values({self.counter: self.counter + delta, **kept})
+
+    def set(self, user_id: int, target_id: int, *, on: bool) -> int | None:
+        """Mark (on) or unmark the target for the user and commit; the target's new count, or
+        None when there is no such (live) target. Idempotent.
+
+        The counter moves first: that UPDATE locks the target's row, so every change of one
+        target's marks queues there, and MariaDB cannot deadlock two likes on the foreign key's
+        shared lock of the same row. Then the mark table decides: an INSERT refused by the
+        primary key (already marked), or a DELETE of no row (not marked), changed nothing, and
+        the transaction is rolled back, the counter with it. Exact however many requests race.
+        """
+        conn = db.session.connection()
+        target = self.targets.c.id == target_id
+        moved = conn.execute(self._move_counter(1 if on else -1).where(target, *self.live)).rowcount
+        changed = 0
+        if moved:
+            row = {"user_id": user_id, self.target.name: target_id}
+            try:
+                if on:
+                    changed = conn.execute(insert(self.table).values(**row, created_at=utcnow())).rowcount
+                else:
+                    mine = (self.table.c[name] == value for name, value in row.items())
+                    changed = conn.execute(delete(self.table).where(*mine)).rowcount
+            except IntegrityError:
+                changed = 0
+        if not changed:
+            db.session.rollback()
+        count = db.session.connection().execute(select(self.counter).where(target, *self.live)).scalar()
+        db.session.commit()
+        return count
+
+    def delete_of_user(self, user_id: int) -> None:
+        """Remove the user's marks of this kind, in the caller's transaction. A user marks a
+        target at most once: every target they marked loses exactly one, in one UPDATE."""
+        conn = db.session.connection()
+        marked = select(self.target).where(self.table.c.user_id == user_id)
+        conn.execute(self._move_counter(-1).where(self.targets.c.id.in_(marked)))
+        conn.execute(delete(self.table).where(self.table.c.user_id == user_id))
+
+
+BOARD_LIKE = Mark(BoardLike.__table__.c.board_id, Board.__table__.c.like_count)
+BOARD_SCRAP = Mark(BoardScrap.__table__.c.board_id, Board.__table__.c.scrap_count)
+MARKS = (BOARD_LIKE, BOARD_SCRAP)
+
+
+def delete_marks_of_user(user_id: int) -> None:
+    """Deleting a user: their likes and scraps go, and every count they added moves back."""
+    for mark in MARKS:
+        mark.delete_of_user(user_id)
