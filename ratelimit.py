@@ -2,10 +2,10 @@
 X-RateLimit-* headers, each configurable and documented in the OpenAPI document.
 
 A resource limits an operation with `@rate_limit(blp, RateLimit(...))` on its view method (the
-limits of logins, registrations, refreshes and password changes are in resources/auth_limits.py).
-Counters live in Redis when REDIS_URL is set, so
-that every instance shares them; in memory otherwise (per process), and in memory during a Redis
-outage, so that an outage never turns logins into errors.
+limits of logins, registrations, refreshes and password changes are in resources/auth_limits.py;
+docs/rate-limits-and-passwords.md shows how to add one). Counters live in Redis when REDIS_URL is
+set, so that every instance shares them; in memory otherwise (per process), and in memory during a
+Redis outage, so that an outage never turns logins into errors.
 """
 
 from __future__ import annotations
@@ -175,23 +175,20 @@ def run_hooks_only_where_limited(app: Flask, limiter: Limiter, endpoints: set[st
     def owned(hook: Any) -> bool:
         return getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ())
 
-    hooks = {}
-    for name, registry in (
-        ("before", app.before_request_funcs),
-        ("after", app.after_request_funcs),
-        ("teardown", app.teardown_request_funcs),
-    ):
+    def take(registry: dict[Any, list[Any]]) -> Any:
         funcs = registry.get(None, [])
-        hooks[name] = next(hook for hook in funcs if owned(hook))
         registry[None] = [hook for hook in funcs if not owned(hook)]
-    del hooks["before"]
+        return next(hook for hook in funcs if owned(hook))
+
+    take(app.before_request_funcs)
+    inject_headers, release_context = take(app.after_request_funcs), take(app.teardown_request_funcs)
 
     @app.after_request
     def limiter_headers(response: Response) -> Response:
         if request.endpoint not in endpoints:
             return response
         retry_after = response.headers.get("Retry-After")
-        response = hooks["after"](response)
+        response = inject_headers(response)
         if response.status_code == 429 and retry_after:
             response.headers["Retry-After"] = retry_after
         elif response.status_code != 429:
@@ -201,7 +198,7 @@ def run_hooks_only_where_limited(app: Flask, limiter: Limiter, endpoints: set[st
     @app.teardown_request
     def limiter_teardown(exc: BaseException | None) -> None:
         if request.endpoint in endpoints:
-            hooks["teardown"](exc)
+            release_context(exc)
 
 
 def init_rate_limits(app: Flask) -> Limiter:
@@ -211,7 +208,9 @@ def init_rate_limits(app: Flask) -> Limiter:
     limiter = Limiter(
         key_func=get_remote_address,
         storage_uri=redis_url or "memory://",
-        storage_options=redis_options() if redis_url else {},
+        # Short timeouts: a hung Redis costs a limited request about a second before the limiter
+        # counts in memory (redis-py's defaults: 5 s, then again when it checks whether Redis is back).
+        storage_options=redis_options(timeout=0.5) if redis_url else {},
         # A sliding window: no burst of twice the limit across a window boundary.
         strategy="moving-window",
         key_prefix="board-api",

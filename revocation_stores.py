@@ -30,12 +30,12 @@ from db import db
 from models import RevokedToken
 
 
-def redis_options() -> dict[str, Any]:
+def redis_options(timeout: float = 2) -> dict[str, Any]:
     """Settings of every Redis client of the app (revocations, rate limits). One immediate retry
     re-dials a pooled connection that broke unnoticed (a restart behind a proxy, a failover); a
     real outage fails within the timeouts, not after redis-py's default ten retries with backoff.
     """
-    return {"socket_connect_timeout": 2, "socket_timeout": 2, "retry": Retry(NoBackoff(), 1)}
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 1)}
 
 
 class RevocationStore(Protocol):

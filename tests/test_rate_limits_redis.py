@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,31 @@ def test_connections_broken_unnoticed_are_dialled_again(database_url, proxy, red
     assert [attempt(client, "alice").status_code for _ in range(4)] == [401, 401, 401, 429]
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_redis_that_never_answers_costs_seconds_not_the_login(database_url):
+    """A Redis that accepts connections and never replies (hung, or a black-holed route): the
+    limiter's short timeouts give up within about a second per call (two calls: its check, and its
+    probe whether Redis is back), then it counts in memory. redis-py's defaults took 10 s."""
+    silent = socket.create_server(("127.0.0.1", 0))  # the kernel completes connections; nobody reads
+    app = make_app(database_url, REDIS_URL=f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+    with app.app_context():
+        db.create_all()
+    result: dict[str, Any] = {}
+
+    def login() -> None:
+        started = time.monotonic()
+        response = attempt(app.test_client(), "nobody")
+        result.update(status=response.status_code, body=response.json, seconds=time.monotonic() - started)
+
+    thread = threading.Thread(target=login, daemon=True)
+    thread.start()
+    thread.join(30)
+    silent.close()
+    with app.app_context():
+        db.engine.dispose()
+    assert not thread.is_alive(), "the login waited for Redis for 30 s and more"
+    assert (result["status"], result["body"]) == (401, INVALID)
+    print(f"login with a silent Redis: {result['seconds']:.1f} s")
+    assert result["seconds"] < 5
