@@ -72,7 +72,11 @@ class Config:
             "JWT_ALGORITHM": "HS256",
             "JWT_DECODE_ALGORITHMS": ["HS256"],
             "REDIS_URL": env.get("REDIS_URL"),
+            # Rate limits (ratelimit.py), in Flask-Limiter's notation.
             "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
+            "LOGIN_ADDRESS_RATE_LIMIT": env.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
+            "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT", "10 per hour"),
+            "REFRESH_RATE_LIMIT": env.get("REFRESH_RATE_LIMIT", "60 per minute"),
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
             "CORS_ORIGINS": cors_origins(env.get("CORS_ORIGINS")),
             "API_TITLE": "Board API",

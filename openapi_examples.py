@@ -20,7 +20,6 @@ from apispec import APISpec, BasePlugin
 from flask_smorest import Blueprint
 
 from errors import error_body
-from ratelimit import RATE_LIMITED_MESSAGE
 from resources.blueprint import NOT_JSON
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,7 +38,6 @@ EXAMPLES: dict[int, dict[str, Any]] = {
     412: error_body(412, "The resource changed since you read it: fetch it again.", "precondition_failed"),
     413: error_body(413, "The request body is larger than 1048576 bytes."),
     415: error_body(415, NOT_JSON),
-    429: error_body(429, RATE_LIMITED_MESSAGE, "rate_limited"),
     500: error_body(500),
     503: error_body(503, error="database_unavailable"),
 }

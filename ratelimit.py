@@ -1,26 +1,47 @@
-"""Login rate limiting (Flask-Limiter): attempts counted per client address and submitted username.
+"""Rate limits (Flask-Limiter), CONTRACT §3: each a 429 `rate_limited` with Retry-After and the
+X-RateLimit-* headers, each configurable and documented in the OpenAPI document.
 
-Keyed by both, so that one address guessing one account is stopped, while another account from
-the same address (a shared office NAT) is not. Counters live in Redis when REDIS_URL is set, so
-that every instance shares them; in memory otherwise (per process).
+A resource limits an operation with `@rate_limit(blp, RateLimit(...))` on its view method (the
+limits of logins, registrations, refreshes and password changes are in resources/auth_limits.py;
+docs/rate-limits-and-passwords.md shows how to add one). Counters live in Redis when REDIS_URL is
+set, so that every instance shares them; in memory otherwise (per process), and in memory during a
+Redis outage, so that an outage never turns logins into errors.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask_jwt_extended import decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from jwt import InvalidTokenError
 
 from errors import ErrorSchema, error_body, error_response
-from models import User
+from revocation_stores import redis_options
 
-LOGIN_ENDPOINT = "Auth.Login"
+RATE_LIMITS_ATTRIBUTE = "_rate_limits"
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": {
+        "description": "Requests allowed in the window of the limit that applies",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in that window",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Reset": {
+        "description": "When the window frees a request again (Unix time, seconds)",
+        "schema": {"type": "integer"},
+    },
+}
 RETRY_AFTER_HEADER = {
     "Retry-After": {
         "description": "Seconds to wait before the next attempt",
@@ -28,81 +49,181 @@ RETRY_AFTER_HEADER = {
         "required": True,
     }
 }
-RATE_LIMITED_MESSAGE = "Too many login attempts: wait before trying again."
-RATE_LIMITED_DOC = {
-    "schema": ErrorSchema,
-    "description": "Too many login attempts for this username from this address (error: rate_limited).",
-    "headers": RETRY_AFTER_HEADER,
-    "example": error_body(429, RATE_LIMITED_MESSAGE, "rate_limited"),
-}
 
 
-def login_key() -> str:
-    """Client address + the account tried: its id when the name (username or email) is known, so
-    that switching between username and email buys no extra attempts; else the name lower-cased
-    like the lookup does, hashed (the body is not validated yet and a key must stay small).
+@dataclass(frozen=True)
+class RateLimit:
+    """One limit of one operation.
+
+    - `setting`: the config key holding the limit, in Flask-Limiter's notation (`5 per minute`);
+    - `what`: what is counted, for the OpenAPI document;
+    - `message`: the 429's message;
+    - `key`: who is counted (default: the client address);
+    - `shared`: a bucket name, for one budget spent by several operations (each operation has
+      its own otherwise);
+    - `counts`: when given, only responses for which it is true use the budget, counted after
+      the view ran (e.g. failed logins); otherwise every request counts, before the view runs;
+    - `applies`: when given, the limit is skipped for requests for which it is false.
     """
+
+    setting: str
+    what: str
+    message: str
+    key: Callable[[], str] = get_remote_address
+    shared: str | None = None
+    counts: Callable[[Response], bool] | None = None
+    applies: Callable[[], bool] | None = None
+
+
+def rate_limit(blp: Any, *limits: RateLimit) -> Callable[[Any], Any]:
+    """Decorate a view method with its limits (applied per app by init_rate_limits), and document
+    the 429 and its headers; also pass `headers=RATE_LIMIT_HEADERS` to the method's blp.response.
+    Its place among the method's decorators does not matter: the limits wrap the whole view, so an
+    exhausted budget answers 429 before the token or the body is even read."""
+
+    def decorator(fn: Any) -> Any:
+        documented = blp.alt_response(
+            429,
+            schema=ErrorSchema,
+            description="Too many attempts (error: rate_limited). Limits: "
+            + "; ".join(f"{limit.what} (`{limit.setting}`)" for limit in limits)
+            + ".",
+            headers={**RETRY_AFTER_HEADER, **RATE_LIMIT_HEADERS},
+            example=error_body(429, limits[0].message, "rate_limited"),
+        )(fn)
+        # functools.wraps copies this attribute to every decorator stacked above.
+        setattr(documented, RATE_LIMITS_ATTRIBUTE, (*getattr(fn, RATE_LIMITS_ATTRIBUTE, ()), *limits))
+        return documented
+
+    return decorator
+
+
+def json_body() -> Any:
+    """The request's JSON, or None: limits read it before the view validates it."""
     try:
-        body = request.get_json(silent=True)
+        return request.get_json(silent=True)
     except RecursionError:  # absurdly deep JSON: the view answers it with a 422
-        body = None
-    username = body.get("username") if isinstance(body, dict) else None
-    name = username.strip().lower() if isinstance(username, str) else ""
-    user = User.find_by_login(name) if 0 < len(name) <= 254 and _encodable(name) else None
-    if user is not None:
-        return f"{get_remote_address()}/user:{user.id}"
-    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"{get_remote_address()}/name:{digest}"
+        return None
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def token_user_key() -> str:
+    """`user:<id>` of the request's access token, for limits per user; the client address when the
+    request has no usable one (the view answers 401 then). Limits run before the view verifies the
+    token, so this decodes it (signature, expiry, type) without the revocation check."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        try:
+            claims = decode_token(token.strip())
+        except (InvalidTokenError, JWTExtendedException):
+            claims = {}
+        if claims.get("type") == "access" and claims.get("sub"):
+            return f"user:{claims['sub']}"
+    return get_remote_address()
 
 
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _limited_methods(view_func: Any) -> dict[str, tuple[RateLimit, ...]]:
+    view_class = getattr(view_func, "view_class", None)
+    methods = getattr(view_class, "methods", None) or ()
+    found = {
+        method: getattr(getattr(view_class, method.lower(), None), RATE_LIMITS_ATTRIBUTE, ())
+        for method in methods
+    }
+    return {method: limits for method, limits in found.items() if limits}
 
 
-def scope_hooks_to_blueprint(app: Flask, limiter: Limiter, blueprint: str) -> None:
-    """Run Flask-Limiter's request hooks for one blueprint instead of for every request.
+def _apply(app: Flask, limiter: Limiter) -> set[str]:
+    """Wrap every limited endpoint of this app in its Flask-Limiter limits; the endpoints."""
+    limited = set()
+    for endpoint, view_func in list(app.view_functions.items()):
+        wrapped = view_func
+        for method, limits in _limited_methods(view_func).items():
+            for limit in limits:
+                options: dict[str, Any] = {
+                    "key_func": limit.key,
+                    "methods": [method],
+                    "error_message": limit.message,
+                    "deduct_when": limit.counts,
+                    "exempt_when": (lambda applies=limit.applies: not applies()) if limit.applies else None,
+                }
+                provider = _setting(limit.setting)
+                if limit.shared:
+                    route_limit = limiter.shared_limit(provider, scope=limit.shared, **options)
+                else:
+                    # Per method: two limited methods of one endpoint never share a budget.
+                    route_limit = limiter.limit(provider, per_method=True, **options)
+                wrapped = route_limit(wrapped)
+        if wrapped is not view_func:
+            app.view_functions[endpoint] = wrapped
+            limited.add(endpoint)
+    return limited
 
-    This app limits nothing but login; the hooks would otherwise look for limits on every request
-    (~50 µs each: a tenth of GET /auth/me). The decorated login view checks its limit itself.
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def run_hooks_only_where_limited(app: Flask, limiter: Limiter, endpoints: set[str]) -> None:
+    """Flask-Limiter's request hooks, only on the limited endpoints.
+
+    Its before_request hook looks for application-wide and default limits, which this API does
+    not use (each limited view checks its own limits), yet it cost ~50 µs on every request (a
+    tenth of GET /auth/me): it goes. Its after_request hook (conditional deductions, headers) and
+    teardown run for limited endpoints only. Retry-After stays on 429s alone, in whole seconds
+    from 1 up (Flask-Limiter adds it to every response, and may round it down to 0).
     """
 
     def owned(hook: Any) -> bool:
         return getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ())
 
-    for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
-        hooks = registry.get(None, [])
-        mine = [hook for hook in hooks if owned(hook)]
-        registry[None] = [hook for hook in hooks if not owned(hook)]
-        registry.setdefault(blueprint, []).extend(mine)
+    def take(registry: dict[Any, list[Any]]) -> Any:
+        funcs = registry.get(None, [])
+        registry[None] = [hook for hook in funcs if not owned(hook)]
+        return next(hook for hook in funcs if owned(hook))
+
+    take(app.before_request_funcs)
+    inject_headers, release_context = take(app.after_request_funcs), take(app.teardown_request_funcs)
+
+    @app.after_request
+    def limiter_headers(response: Response) -> Response:
+        if request.endpoint not in endpoints:
+            return response
+        retry_after = response.headers.get("Retry-After")
+        response = inject_headers(response)
+        if response.status_code == 429 and retry_after:
+            response.headers["Retry-After"] = retry_after
+        elif response.status_code != 429:
+            response.headers.pop("Retry-After", None)
+        return response
+
+    @app.teardown_request
+    def limiter_teardown(exc: BaseException | None) -> None:
+        if request.endpoint in endpoints:
+            release_context(exc)
 
 
 def init_rate_limits(app: Flask) -> Limiter:
-    """One limiter per app (its own storage), limiting the login view only."""
+    """One limiter per app (its own storage), applied to the operations decorated with rate_limit.
+    Call it once every blueprint is registered."""
+    redis_url = app.config.get("REDIS_URL")
     limiter = Limiter(
         key_func=get_remote_address,
-        storage_uri=app.config.get("REDIS_URL") or "memory://",
+        storage_uri=redis_url or "memory://",
+        # Short timeouts: a hung Redis costs a limited request about a second before the limiter
+        # counts in memory (redis-py's defaults: 5 s, then again when it checks whether Redis is back).
+        storage_options=redis_options(timeout=0.5) if redis_url else {},
         # A sliding window: no burst of twice the limit across a window boundary.
         strategy="moving-window",
-        key_prefix="board-api-login",
+        key_prefix="board-api",
+        headers_enabled=True,
         # A Redis outage must not take logins down: count in memory until it is back.
         in_memory_fallback_enabled=True,
     )
     limiter.init_app(app)
-    scope_hooks_to_blueprint(app, limiter, LOGIN_ENDPOINT.split(".")[0])
-    limit = limiter.limit(login_limit, key_func=login_key)
-    app.view_functions[LOGIN_ENDPOINT] = limit(app.view_functions[LOGIN_ENDPOINT])
+    run_hooks_only_where_limited(app, limiter, _apply(app, limiter))
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded) -> Response:
-        response = error_response(429, RATE_LIMITED_MESSAGE, "rate_limited")
+        response = error_response(429, exc.description, "rate_limited")
         current = limiter.current_limit
         # The window's own reset time: RequestLimit.reset_at rounds it up by a whole second.
         reset_at = current.window[0] if current else time.time() + 60

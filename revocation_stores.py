@@ -30,6 +30,14 @@ from db import db
 from models import RevokedToken
 
 
+def redis_options(timeout: float = 2) -> dict[str, Any]:
+    """Settings of every Redis client of the app (revocations, rate limits). One immediate retry
+    re-dials a pooled connection that broke unnoticed (a restart behind a proxy, a failover); a
+    real outage fails within the timeouts, not after redis-py's default ten retries with backoff.
+    """
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 1)}
+
+
 class RevocationStore(Protocol):
     def revoke(self, entries: Mapping[str, datetime]) -> None: ...
 
@@ -97,11 +105,7 @@ class RedisStore:
     PREFIX = "board-api:revoked:"
 
     def __init__(self, url: str) -> None:
-        # The client keeps a connection pool. One immediate retry re-dials a pooled connection
-        # that a Redis restart broke; a real outage fails within the timeouts, not after backoff.
-        self.client = redis.Redis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=2, retry=Retry(NoBackoff(), 1)
-        )
+        self.client = redis.Redis.from_url(url, **redis_options())  # with a connection pool
 
     def revoke(self, entries: Mapping[str, datetime]) -> None:
         now = time.time()

@@ -64,8 +64,12 @@ def server_env(workdir: Path) -> dict[str, str]:
         # An empty database: FUZZ_DATABASE_URL (e.g. a MariaDB one) or a new SQLite file.
         DATABASE_URL=os.environ.get("FUZZ_DATABASE_URL") or f"sqlite:///{workdir / 'fuzz.db'}",
         JWT_SECRET_KEY=secrets.token_urlsafe(48),
-        # The fuzzer logs in again whenever it revoked its own token; login is not what is tested.
+        # The fuzzer logs in again whenever it revoked its own token, and registers thousands of
+        # bodies from one address: the limits are not what is tested (tests/test_rate_limits.py).
         LOGIN_RATE_LIMIT="100000 per minute",
+        LOGIN_ADDRESS_RATE_LIMIT="100000 per minute",
+        REGISTER_RATE_LIMIT="100000 per minute",
+        REFRESH_RATE_LIMIT="100000 per minute",
         PYTHONPATH=str(ROOT),
     )
     return env

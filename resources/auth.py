@@ -13,8 +13,9 @@ from jwt_utils import REVOKED_MESSAGE, auth_required, issue_tokens, require_clai
 from models import User
 from models.user import burn_password_check
 from openapi_examples import validation_example
-from ratelimit import RATE_LIMITED_DOC
+from ratelimit import RATE_LIMIT_HEADERS, rate_limit
 from resources.access import CONFLICT_DOC, ensure_available, save_user
+from resources.auth_limits import ADDRESS_LOGINS, FAILED_LOGINS, REFRESHES, REGISTRATIONS
 from resources.blueprint import Blueprint
 from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
 
@@ -24,8 +25,9 @@ blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log
 @blp.route("/register")
 class Register(MethodView):
     @blp.doc(operationId="register")
+    @rate_limit(blp, REGISTRATIONS)
     @blp.arguments(UserCreateSchema)
-    @blp.response(201, UserSchema)
+    @blp.response(201, UserSchema, headers=RATE_LIMIT_HEADERS)
     @blp.alt_response(409, **CONFLICT_DOC)
     def post(self, data: dict[str, Any]) -> User:
         """Create an account"""
@@ -41,15 +43,15 @@ class Register(MethodView):
 class Login(MethodView):
     # Rate limited per client address and username by ratelimit.py (429 documented here).
     @blp.doc(operationId="login")
+    @rate_limit(blp, FAILED_LOGINS, ADDRESS_LOGINS)
     @blp.arguments(LoginSchema)
-    @blp.response(200, TokenSchema)
+    @blp.response(200, TokenSchema, headers=RATE_LIMIT_HEADERS)
     @blp.alt_response(
         401,
         schema=ErrorSchema,
         description="Wrong username/email or password (error: invalid_credentials).",
         example=error_body(401, "Invalid username or password.", "invalid_credentials"),
     )
-    @blp.alt_response(429, **RATE_LIMITED_DOC)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Log in with username (or email) and password: a fresh access token and a refresh token"""
         user = User.find_by_login(data["username"])
@@ -64,8 +66,9 @@ class Login(MethodView):
 @blp.route("/refresh")
 class Refresh(MethodView):
     @blp.doc(operationId="refreshTokens")
+    @rate_limit(blp, REFRESHES)
     @auth_required(blp, refresh=True)
-    @blp.response(200, TokenSchema)
+    @blp.response(200, TokenSchema, headers=RATE_LIMIT_HEADERS)
     def post(self) -> dict[str, Any]:
         """Trade a refresh token for a new (non-fresh) access token and a new refresh token
 

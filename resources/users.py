@@ -12,10 +12,13 @@ from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
 from models.mark import delete_marks_of_user
 from openapi_examples import validation_example
+from ratelimit import RATE_LIMIT_HEADERS, rate_limit
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
+from resources.auth_limits import WRONG_CURRENT_PASSWORDS, note_failed_password
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
+from security import password_policy_errors
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
@@ -69,24 +72,28 @@ class UserById(MethodView):
 
     @blp.doc(operationId="updateUser")
     @validation_example(blp, {"json": {"current_password": ["Required to change the password."]}})
+    @rate_limit(blp, WRONG_CURRENT_PASSWORDS)
     @auth_required(blp)
     # A profile change: Swagger UI would otherwise propose placeholder passwords that answer 422.
     @blp.arguments(UserUpdateSchema, example={"username": "bob2", "email": "bob2@example.com"})
-    @blp.response(200, UserSchema)
+    @blp.response(200, UserSchema, headers=RATE_LIMIT_HEADERS)
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     @blp.alt_response(409, **CONFLICT_DOC)
     def patch(self, data: dict[str, Any], user_id: int) -> User:
         """Change a user's username or email (the user or an admin), or the user's own password
 
-        A password change needs a fresh token and `current_password` (wrong: 422), and revokes
-        every other login of the user; the login making the change keeps working.
+        A password change needs a fresh token and `current_password` (wrong: 422, counted with the
+        account's failed logins from this address), and revokes every other login of the user;
+        the login making the change keeps working.
         `current_password` is required with `password` and refused without it (422).
         """
         user = get_user(user_id)
         require_self_or_admin(user.id)
         if "password" in data:
-            change_password(user, data.pop("password"), data.pop("current_password"))
+            # The policy judges the password against the names the account will have.
+            names = {"username": data.get("username", user.username), "email": data.get("email", user.email)}
+            change_password(user, data.pop("password"), data.pop("current_password"), **names)
         for field, value in data.items():
             setattr(user, field, value)
         save_user(user)
@@ -110,13 +117,19 @@ class UserById(MethodView):
         db.session.commit()
 
 
-def change_password(user: User, new_password: str, current_password: str) -> None:
+def change_password(
+    user: User, new_password: str, current_password: str, *, username: str, email: str
+) -> None:
     """Only the user, freshly logged in and knowing the current password: a stolen or long-lived
     token alone must not be able to lock the owner out. Admins cannot set passwords."""
     if current_user.id != user.id:
         abort(403, message="Only the user can change their own password.", error="forbidden")
     require_fresh_token()
+    # Before the current password is checked: a refused new password costs no guess.
+    if problems := password_policy_errors(new_password, username=username, email=email):
+        abort(422, errors={"json": {"password": problems}})
     if not user.check_password(current_password):
+        note_failed_password()
         abort(
             422,
             message="The current password is wrong.",

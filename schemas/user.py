@@ -1,11 +1,16 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas.timestamps import ID_DOC, timestamp
+from security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, password_policy_errors
 
 # `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
 # Python's `$` lets a final newline through, and `\Z` is not valid ECMA (an invalid document).
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}(?![\s\S])", error="3 to 30 letters, digits, '_' or '-'.")
-PASSWORD = validate.Length(min=8, max=128)
+PASSWORD = validate.Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH)
+PASSWORD_RULES = (
+    "8 to 128 characters; not one of the 30,000 most common passwords, not only whitespace, and not "
+    "containing the username or the part of the email address before the @ (case-insensitively)."
+)
 # What the pattern already bounds, stated for tools that read lengths, not patterns.
 USERNAME_LENGTH = {"minLength": 3, "maxLength": 30}
 
@@ -46,8 +51,21 @@ class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=USERNAME, metadata={"example": "bob", **USERNAME_LENGTH})
     email = _email_field(required=True)
     password = fields.String(
-        required=True, load_only=True, validate=PASSWORD, metadata={"example": "correct horse battery"}
+        required=True,
+        load_only=True,
+        validate=PASSWORD,
+        metadata={"description": PASSWORD_RULES, "example": "correct horse battery"},
     )
+
+    # Also when another field failed: a person fixing the form hears every problem at once.
+    @validates_schema(skip_on_field_errors=False)
+    def password_policy(self, data: dict, **kwargs) -> None:
+        if "password" in data:  # absent when it already failed its own validation
+            problems = password_policy_errors(
+                data["password"], username=data.get("username", ""), email=data.get("email", "")
+            )
+            if problems:
+                raise ValidationError(problems, "password")
 
     @post_load
     def normalise(self, data: dict, **kwargs) -> dict:
@@ -61,7 +79,7 @@ class UserUpdateSchema(Schema):
     password = fields.String(
         load_only=True,
         validate=PASSWORD,
-        metadata={"description": "New password; needs current_password and a fresh token."},
+        metadata={"description": f"New password; needs current_password and a fresh token. {PASSWORD_RULES}"},
     )
     current_password = fields.String(
         load_only=True,

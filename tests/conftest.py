@@ -16,6 +16,15 @@ from tests.databases import ON_MYSQL, TEST_DATABASE_URL, SharedDatabase, scratch
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 PASSWORD = "correct horse battery"
+# The suite registers and logs in many users per test from one address (16-way races included):
+# every rate limit is generous unless a test sets a small one, through make_app(url, **overrides)
+# or by overriding the `app_config` fixture.
+GENEROUS_RATE_LIMITS = {
+    "LOGIN_RATE_LIMIT": "10000 per hour",
+    "LOGIN_ADDRESS_RATE_LIMIT": "10000 per hour",
+    "REGISTER_RATE_LIMIT": "10000 per hour",
+    "REFRESH_RATE_LIMIT": "10000 per hour",
+}
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:
@@ -23,6 +32,7 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "JWT_SECRET_KEY": TEST_SECRET,
+        **GENEROUS_RATE_LIMITS,
         **overrides,
     }
     return create_app(config)
@@ -60,8 +70,15 @@ def empty_database_url(tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    app = make_app(database_url)
+def app_config() -> dict[str, Any]:
+    """Config overrides of the `app` fixture: a test sets small rate limits with
+    `@pytest.mark.parametrize("app_config", [{"REGISTER_RATE_LIMIT": "2 per hour"}])`."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = make_app(database_url, **app_config)
     if not ON_MYSQL:  # the server database already has its schema (see shared_database)
         with app.app_context():
             db.drop_all()

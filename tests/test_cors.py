@@ -76,7 +76,7 @@ def test_preflight_does_not_allow_other_headers(cors_client):
     assert "Access-Control-Allow-Headers" not in response.headers
 
 
-def test_actual_request_exposes_pagination_etag_and_location(cors_client):
+def test_actual_request_exposes_pagination_etag_location_and_rate_limits(cors_client):
     response = cors_client.get("/boards", headers={"Origin": FRONT_END})
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == FRONT_END
@@ -84,6 +84,10 @@ def test_actual_request_exposes_pagination_etag_and_location(cors_client):
         "x-pagination",
         "etag",
         "location",
+        "retry-after",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
     }
     assert "X-Pagination" in response.headers
 

@@ -1,0 +1,98 @@
+"""The rate limits of CONTRACT §3: failed logins per address + account (shared with wrong
+current passwords on password changes), all logins per address, registrations and refreshes per
+address. Applied by `@rate_limit(blp, ...)` in resources/auth.py and resources/users.py.
+
+Limits that decide by outcome (failed logins) check the budget before the view and spend it after
+it: requests racing in at the same moment may each pass the check, so a burst of simultaneous
+guesses can exceed the count by the number in flight. The per-address login limit, spent before
+the view, bounds that too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Response, g, request
+from flask_limiter.util import get_remote_address
+
+from models import User
+from ratelimit import RateLimit, json_body
+
+
+def account_key(user_id: int) -> str:
+    return f"{get_remote_address()}/user:{user_id}"
+
+
+def login_key() -> str:
+    """Client address + the account tried: its id when the name (username or email) is known, so
+    that switching between username and email buys no extra attempts; else the name lower-cased
+    like the lookup does, hashed (the body is not validated yet and a key must stay small).
+    """
+    body = json_body()
+    username = body.get("username") if isinstance(body, dict) else None
+    name = username.strip().lower() if isinstance(username, str) else ""
+    user = User.find_by_login(name) if 0 < len(name) <= 254 and _encodable(name) else None
+    if user is not None:
+        return account_key(user.id)
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{get_remote_address()}/name:{digest}"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def note_failed_password() -> None:
+    """A view that found a wrong password (other than login's own) spends the failed-login budget."""
+    g.failed_password = True
+
+
+def _failed_login(response: Response) -> bool:
+    # Every refused attempt counts, invalid bodies included; a 429 is no attempt, and a 5xx is the
+    # server's failure, not the client's.
+    return 400 <= response.status_code < 500 and response.status_code != 429
+
+
+def _changes_password() -> bool:
+    body = json_body()
+    return isinstance(body, dict) and "password" in body
+
+
+FAILED_PASSWORDS = "failed-passwords"  # the budget that logins and password changes share
+FAILED_LOGINS = RateLimit(
+    "LOGIN_RATE_LIMIT",
+    "failed logins (invalid bodies included) per client address and account",
+    "Too many failed logins for this account from this address: wait before trying again.",
+    key=login_key,
+    shared=FAILED_PASSWORDS,
+    counts=_failed_login,
+)
+ADDRESS_LOGINS = RateLimit(
+    "LOGIN_ADDRESS_RATE_LIMIT",
+    "all logins per client address, whatever the account",
+    "Too many logins from this address: wait before trying again.",
+)
+REGISTRATIONS = RateLimit(
+    "REGISTER_RATE_LIMIT",
+    "registration attempts per client address, whatever their outcome",
+    "Too many registrations from this address: wait before trying again.",
+)
+REFRESHES = RateLimit(
+    "REFRESH_RATE_LIMIT",
+    "refreshes per client address, whatever their outcome",
+    "Too many refreshes from this address: wait before trying again.",
+)
+WRONG_CURRENT_PASSWORDS = RateLimit(
+    "LOGIN_RATE_LIMIT",
+    "password changes with a wrong `current_password`, per client address and account, counted with"
+    " that account's failed logins",
+    "Too many wrong passwords for this account from this address: wait before trying again.",
+    key=lambda: account_key(request.view_args["user_id"]),
+    shared=FAILED_PASSWORDS,
+    counts=lambda response: bool(g.get("failed_password")),
+    applies=_changes_password,
+)
