@@ -34,6 +34,7 @@ BOARD_ROWS = select(
     User.username,
     Board.created_at,
     Board.updated_at,
+    Board.comment_count,
 ).join(User, User.id == Board.author_id)
 BOARD_BY_ID = BOARD_ROWS.where(Board.id == bindparam("board_id"))
 INSERT_BOARD = insert(Board)
@@ -45,10 +46,10 @@ def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
     """Insert and commit a board; returns its JSON body."""
     now = utcnow()
     values = {"title": title, "content": content, "author_id": author.id}
-    values |= {"created_at": now, "updated_at": now, "version": 1}
+    values |= {"created_at": now, "updated_at": now, "version": 1, "comment_count": 0}
     board_id = db.session.connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
     db.session.commit()
-    return board_json(board_id, title, content, author.id, author.username, now, now)
+    return board_json(board_id, title, content, author.id, author.username, now, now, 0)
 
 
 def read_board(board_id: int) -> dict[str, Any] | None:

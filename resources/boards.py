@@ -5,7 +5,6 @@ from flask.views import MethodView
 from flask_jwt_extended import get_current_user
 from flask_smorest import abort
 from sqlalchemy.orm import contains_eager
-from sqlalchemy.orm.exc import StaleDataError
 
 from db import db
 from errors import ErrorSchema
@@ -17,9 +16,10 @@ from resources.board_queries import create_board, list_boards, read_board
 from resources.etags import (
     ETAG_HEADER,
     check_if_match,
+    commit_or_412,
     documents_if_match,
     documents_if_none_match,
-    etag_of,
+    etag_of_fields,
     not_modified,
 )
 from resources.pagination import PAGE_SIZES
@@ -32,7 +32,13 @@ blp = Blueprint(
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema": {"type": "string"}}}
-board_schema = BoardSchema()
+# What the author can change, and the board's identity: see resources/etags.py.
+ETAG_FIELDS = ("id", "title", "content")
+
+
+def board_etag(board: Any) -> str:
+    """The ETag of a board's JSON or of a Board."""
+    return etag_of_fields(board, ETAG_FIELDS)
 
 
 def boards_with_authors():  # type: ignore[no-untyped-def]
@@ -76,7 +82,7 @@ class BoardById(MethodView):
         body = read_board(board_id)
         if body is None:
             abort(404, message=f"Board {board_id} not found.")
-        etag = etag_of(body)
+        etag = board_etag(body)
         if not_modified(etag):
             return Response(status=304, headers={"ETag": etag})
         return jsonify(body), {"ETag": etag}
@@ -107,16 +113,17 @@ class BoardById(MethodView):
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, board_id: int) -> None:
-        """Delete a board (author or admin)"""
+        """Delete a board and its comments (author or admin)"""
         board = _writable_board(board_id)
+        # Its comments go by ON DELETE CASCADE, replies included: nothing outside them counts them.
         db.session.delete(board)
-        _commit_or_412()
+        commit_or_412()
 
 
 def _writable_board(board_id: int) -> Board:
     board = get_board(board_id)
     require_self_or_admin(board.author_id)
-    check_if_match(etag_of(board_schema.dump(board)))
+    check_if_match(board_etag(board))
     return board
 
 
@@ -124,18 +131,5 @@ def _update(board_id: int, data: dict[str, Any]) -> tuple[Board, dict[str, str]]
     board = _writable_board(board_id)
     for field, value in data.items():
         setattr(board, field, value)
-    _commit_or_412()
-    return board, {"ETag": etag_of(board_schema.dump(board))}
-
-
-def _commit_or_412() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        # Another writer changed the row after we read it (the UPDATE matched no row version).
-        db.session.rollback()
-        abort(
-            412,
-            message="The resource changed while you wrote it: fetch it again.",
-            error="precondition_failed",
-        )
+    commit_or_412()
+    return board, {"ETag": board_etag(board)}

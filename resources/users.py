@@ -10,6 +10,7 @@ from db import db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
+from models.comment import delete_comments_of_user
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
@@ -90,11 +91,12 @@ class UserById(MethodView):
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, user_id: int) -> None:
-        """Delete a user and their boards (the user with a fresh token, or an admin)"""
+        """Delete a user, their boards and their comments (the user with a fresh token, or an admin)"""
         user = get_user(user_id)
         require_self_or_admin(user.id)
         if not current_user.is_admin:
             require_fresh_token()
+        delete_comments_of_user(user.id)
         # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
         db.session.execute(db.delete(Board).where(Board.author_id == user.id))
         db.session.delete(user)

@@ -19,6 +19,11 @@ class BoardSchema(Schema):
     author = fields.Nested(BoardAuthorSchema, dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    comment_count = fields.Integer(
+        required=True,
+        dump_only=True,
+        metadata={"description": "Visible comments and replies (placeholders excluded).", "example": 0},
+    )
 
 
 def board_json(
@@ -29,6 +34,7 @@ def board_json(
     author_username: str,
     created_at: datetime,
     updated_at: datetime,
+    comment_count: int,
 ) -> dict[str, Any]:
     """Exactly `BoardSchema().dump(board)` (a test holds them equal), for the read paths.
 
@@ -42,6 +48,7 @@ def board_json(
         "author": {"id": author_id, "username": author_username},
         "created_at": created_at.isoformat(),
         "updated_at": updated_at.isoformat(),
+        "comment_count": comment_count,
     }
 
 

@@ -21,8 +21,9 @@ def test_create_answers_201_with_the_board_and_a_location_that_resolves(client, 
 
     assert response.status_code == 201
     body = response.json
-    assert set(body) == {"id", "title", "content", "author", "created_at", "updated_at"}
+    assert set(body) == {"id", "title", "content", "author", "created_at", "updated_at", "comment_count"}
     assert body["title"] == "Hello"
+    assert body["comment_count"] == 0
     assert body["content"] == "First post"
     assert body["author"] == {"id": alice["id"], "username": "alice"}
     assert datetime.fromisoformat(body["created_at"]).utcoffset().total_seconds() == 0

@@ -24,8 +24,8 @@ from tests.conftest import make_app
 from tests.databases import requires_mysql
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"alembic_version", "users", "revoked_tokens", "boards", "table_counts"}
-HEAD = "0005"  # the newest revision in migrations/versions
+TABLES = {"alembic_version", "users", "revoked_tokens", "boards", "table_counts", "comments"}
+HEAD = "0006"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 
@@ -83,8 +83,8 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url: str, engine: 
 
 
 def test_downgrade_of_the_newest_revision_and_up_again(empty_database_url: str, engine: Engine) -> None:
-    """The newest revision (0005, the board count table and its triggers) goes down and up again."""
-    for command in (["upgrade"], ["downgrade", "0004"], ["upgrade"]):
+    """The newest revision (0006, comments and the boards' comment_count) goes down and up again."""
+    for command in (["upgrade"], ["downgrade", "0005"], ["upgrade"]):
         result = flask_db(empty_database_url, *command)
         assert result.returncode == 0, result.stderr
     assert set(inspect(engine).get_table_names()) == TABLES

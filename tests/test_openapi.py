@@ -17,6 +17,9 @@ PROTECTED = {
     ("/boards/{board_id}", "delete"),
     ("/users/{user_id}", "patch"),
     ("/users/{user_id}", "delete"),
+    ("/boards/{board_id}/comments", "post"),
+    ("/comments/{comment_id}", "patch"),
+    ("/comments/{comment_id}", "delete"),
 }
 
 
