@@ -75,14 +75,15 @@ REMOVE_FROM_BOARD = counter_update(Board.comment_count, -1)
 ADD_REPLY = counter_update(
     Comment.reply_count,
     +1,
-    Comment.board_id == bindparam("board_id"),
+    Comment.board_id == bindparam("on_board"),
     Comment.parent_id.is_(None),
     Comment.deleted == false(),
 )
 REMOVE_REPLY = counter_update(Comment.reply_count, -1)
 INSERT = insert(Comment)
 PARENT = select(Comment.board_id, Comment.parent_id, Comment.deleted).where(Comment.id == bindparam("id"))
-_same_version = (Comment.id == bindparam("id"), Comment.version == bindparam("version"))
+# (Bind names differ from column names: an UPDATE reserves those for its SET clause.)
+_same_version = (Comment.id == bindparam("target_id"), Comment.version == bindparam("read_version"))
 DELETE_IF_NO_REPLIES = delete(Comment).where(*_same_version, Comment.reply_count == 0)
 DELETE = delete(Comment).where(*_same_version)
 PLACEHOLDER = {"deleted": True, "content": "", "author_id": None, "version": Comment.version + 1}
@@ -91,7 +92,7 @@ MAKE_PLACEHOLDER = (
     update(Comment).where(*_same_version).values({**PLACEHOLDER, "updated_at": Comment.updated_at})
 )
 DELETE_EMPTY_PLACEHOLDER = delete(Comment).where(
-    Comment.id == bindparam("id"), Comment.deleted == true(), Comment.reply_count == 0
+    Comment.id == bindparam("target_id"), Comment.deleted == true(), Comment.reply_count == 0
 )
 
 
@@ -106,7 +107,7 @@ def add_comment(board_id: int, author_id: int, content: str, parent_id: int | No
     """
     if not move(ADD_TO_BOARD, board_id):
         raise BoardGone
-    if parent_id is not None and not move(ADD_REPLY, parent_id, board_id=board_id):
+    if parent_id is not None and not move(ADD_REPLY, parent_id, on_board=board_id):
         raise ParentRefused(parent_problem(board_id, parent_id))
     now = utcnow()
     values = {"board_id": board_id, "parent_id": parent_id, "author_id": author_id, "content": content}
@@ -132,7 +133,7 @@ def delete_comment(comment_id: int, board_id: int, parent_id: int | None, versio
     it has replies; a reply takes its parent placeholder along when it was the last one.
     False when the comment changed or went since it was read: nothing may be kept then."""
     move(REMOVE_FROM_BOARD, board_id)
-    same = {"id": comment_id, "version": version}
+    same = {"target_id": comment_id, "read_version": version}
     if parent_id is None:
         return bool(
             _execute(DELETE_IF_NO_REPLIES, same).rowcount or _execute(MAKE_PLACEHOLDER, same).rowcount
@@ -140,7 +141,7 @@ def delete_comment(comment_id: int, board_id: int, parent_id: int | None, versio
     if not _execute(DELETE, same).rowcount:
         return False
     move(REMOVE_REPLY, parent_id)
-    _execute(DELETE_EMPTY_PLACEHOLDER, {"id": parent_id})
+    _execute(DELETE_EMPTY_PLACEHOLDER, {"target_id": parent_id})
     return True
 
 
