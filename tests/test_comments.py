@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from db import db
@@ -301,3 +305,21 @@ def test_someone_elses_comment_does_not_break_the_board_authors_if_match(app, cl
 def test_a_comment_does_not_move_the_boards_updated_at(client, bob, board):
     post_comment(client, bob, board["id"])
     assert client.get(f"/boards/{board['id']}").json["updated_at"] == board["updated_at"]
+
+
+def test_the_documented_example_is_what_the_service_answers(client, alice, bob, board):
+    """docs/comments.md shows a comment with a reply: the same body, timestamps aside."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "comments.md").read_text()
+    documented = json.loads(re.search(r"```json\n(.*?)\n```", text, re.DOTALL).group(1))
+    post_comment(client, bob, board["id"], "Nice post!")
+    post_comment(client, alice, board["id"], "Thanks!", parent_id=1)
+
+    answered = client.get("/comments/1").json
+
+    def without_times(comment: dict) -> dict:
+        times = {"created_at", "updated_at", "replies"}
+        replies = [without_times(reply) for reply in comment["replies"]]
+        return {**{k: v for k, v in comment.items() if k not in times}, "replies": replies}
+
+    assert without_times(answered) == without_times(documented)
+    assert (alice["id"], bob["id"], board["id"]) == (1, 2, 1)
