@@ -12,7 +12,7 @@ counter moved, so a client that shows counters re-reads lists rather than revali
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import request
 from flask_smorest import Blueprint, abort
@@ -53,7 +53,7 @@ def check_if_match(etag: str) -> None:
         )
 
 
-def abort_changed_meanwhile() -> None:
+def abort_changed_meanwhile() -> NoReturn:
     """412: another writer changed the row after this request read it (and checked If-Match)."""
     db.session.rollback()
     abort(
