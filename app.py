@@ -23,7 +23,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
-from resources import auth, boards, health, marks, users  # noqa: F401 (marks: see create_app)
+from resources import auth, boards, comments, health, marks, users  # noqa: F401 (marks: see create_app)
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
@@ -144,7 +144,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_jwt(app)
 
     # resources.marks, imported above, has added its routes to the boards and users blueprints.
-    for module in (auth, users, boards, health):
+    for module in (auth, users, boards, comments, health):
         api.register_blueprint(module.blp)
     init_rate_limits(app)
     app.register_blueprint(

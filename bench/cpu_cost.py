@@ -93,6 +93,16 @@ def cpu_per_request_pair(
     return min(rounds[0]), min(rounds[1], default=0.0)
 
 
+def comment_on_board_5000(api: Callable, token: str) -> None:
+    """As bench/run.py's prepare_comments: 20 threads, every fourth with 5 replies."""
+    for n in range(20):
+        made = environ("POST", "/boards/5000/comments", {"content": f"Benchmark comment {n}"}, token)
+        comment_id = json.loads(call(api, made)[1])["id"]
+        for m in range(5 if n % 4 == 0 else 0):
+            reply = {"content": f"Reply {m}", "parent_id": comment_id}
+            call(api, environ("POST", "/boards/5000/comments", reply, token))
+
+
 def build(database: Path) -> tuple[Callable, Callable, dict[str, Callable]]:
     unlimited = "1000000 per second"
     os.environ.update(
@@ -118,9 +128,11 @@ def build(database: Path) -> tuple[Callable, Callable, dict[str, Callable]]:
         db.session.remove()
     login = environ("POST", "/auth/login", {"username": "seed_1", "password": "seed-password"})
     token = json.loads(call(api, login)[1])["access_token"]
+    comment_on_board_5000(api, token)
     endpoints = {
         "list": environ("GET", "/boards?page_size=20"),
         "board": environ("GET", "/boards/5000"),
+        "comments": environ("GET", "/boards/5000/comments"),
         "me": environ("GET", "/auth/me", token=token),
         "create": environ("POST", "/boards", {"title": "Bench", "content": "A benchmark post."}, token),
         "login": login,
@@ -132,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--profile", metavar="ENDPOINT", help="list, board, me, create or login")
+    parser.add_argument("--profile", metavar="ENDPOINT", help="list, board, comments, me, create or login")
     parser.add_argument("--seconds", type=float, default=1.0, help="CPU seconds per measurement")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:

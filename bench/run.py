@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import ROOT, app_env, gunicorn, request_json, seeded_database, wrk
 
 PASSWORD = "seed-password"
+COMMENTED_BOARD = 5000
 
 
 @dataclass
@@ -40,6 +41,10 @@ class Endpoint:
 ENDPOINTS = [
     Endpoint("GET /boards?page_size=20", "/boards?page_size=20", 0.25),
     Endpoint("GET /boards/<id>", "/boards/5000", 0.40),
+    # The board that prepare_comments() fills: 20 threads, every fourth with 5 replies embedded,
+    # 45 comments a page against the list's 20 boards (in-process CPU, bench/cpu_cost.py: 1.26 ms
+    # against 0.65 ms). A provisional target, until measured on a quiet machine.
+    Endpoint("GET /boards/<id>/comments", f"/boards/{COMMENTED_BOARD}/comments", 0.12),
     Endpoint("GET /auth/me", "/auth/me", 0.40, authenticated=True),
     Endpoint(
         "POST /boards",
@@ -91,6 +96,7 @@ def main() -> None:
             token = request_json(api_url + "/auth/login", {"username": "seed_1", "password": PASSWORD})[
                 "access_token"
             ]
+            prepare_comments(api_url, token, COMMENTED_BOARD)
             print(
                 f"gunicorn: {workers} sync workers each; wrk: 1 thread, {connections} connections, "
                 f"{args.seconds} s an endpoint in {args.rounds} rounds, each after a run of the floor "
@@ -101,6 +107,17 @@ def main() -> None:
                 for endpoint in ENDPOINTS
             ]
     _print_table(rows)
+
+
+def prepare_comments(api_url: str, token: str, board_id: int) -> None:
+    """20 top-level comments on one board, every fourth with 5 replies, through the API itself
+    (so that every counter is what real writes make it)."""
+    url = f"{api_url}/boards/{board_id}/comments"
+    for n in range(20):
+        comment = request_json(url, {"content": f"Benchmark comment {n}"}, token)
+        if n % 4 == 0:
+            for m in range(5):
+                request_json(url, {"content": f"Reply {m}", "parent_id": comment["id"]}, token)
 
 
 def _default_workers() -> int:

@@ -90,7 +90,8 @@ def wait_until_healthy(base_url: str, server: subprocess.Popen, timeout: float =
 
 
 def seed(base_url: str) -> None:
-    """Two users with boards, so that small generated ids find rows (and other people's rows)."""
+    """Two users with boards and comments, so that small generated ids find rows (and other
+    people's rows)."""
     for name in ("seed_alice", "seed_bob"):
         requests.post(
             f"{base_url}/auth/register",
@@ -108,6 +109,13 @@ def seed(base_url: str) -> None:
                 headers=headers,
                 timeout=30,
             ).raise_for_status()
+        # Comments and replies on the first boards: small generated ids find threads too.
+        for board_id in range(1, 6):
+            comments = f"{base_url}/boards/{board_id}/comments"
+            thread = requests.post(comments, json={"content": f"{name} says hi"}, headers=headers, timeout=30)
+            thread.raise_for_status()
+            reply = {"content": "a reply", "parent_id": thread.json()["id"]}
+            requests.post(comments, json=reply, headers=headers, timeout=30).raise_for_status()
 
 
 ACCESS_LOG_LINE = re.compile(r'"(?:\x1b\[[\d;]*m)*(\w+) (/[^ ?]*)\S* HTTP/1\.[01](?:\x1b\[0m)?" (\d{3}) ')

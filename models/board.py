@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 
 
-def _created_at(context: DefaultExecutionContext) -> datetime:
+def same_as_created_at(context: DefaultExecutionContext) -> datetime:
     """A new board's updated_at is its created_at to the microsecond: clients show "edited" when
     the two differ (created_at's own default has already been computed for the row)."""
     return context.get_current_parameters()["created_at"]
@@ -38,10 +38,12 @@ class Board(db.Model):
     content: Mapped[str] = mapped_column(LongText, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_created_at, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=same_as_created_at, onupdate=utcnow)
     # Bumped by every UPDATE, which SQLAlchemy makes conditional on the version it read:
     # two writers racing past the same If-Match cannot both win.
     version: Mapped[int] = mapped_column(default=1)
+    # Visible comments and replies (models/comment.py moves it; models/counters.py says how).
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Kept by models.mark in the transaction of the like or scrap that moves them (never by the
     # ORM, so an author's write neither bumps nor overwrites them).
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")

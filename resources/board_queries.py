@@ -38,6 +38,7 @@ BOARD_ROWS = select(
     User.username,
     Board.created_at,
     Board.updated_at,
+    Board.comment_count,
     Board.like_count,
     Board.scrap_count,
 ).join(User, User.id == Board.author_id)
@@ -60,10 +61,17 @@ def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
     """Insert and commit a board; returns its JSON body."""
     now = utcnow()
     values = {"title": title, "content": content, "author_id": author.id}
-    values |= {"created_at": now, "updated_at": now, "version": 1, "like_count": 0, "scrap_count": 0}
+    values |= {
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "comment_count": 0,
+        "like_count": 0,
+        "scrap_count": 0,
+    }
     board_id = db.session.connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
     db.session.commit()
-    return board_json(board_id, title, content, author.id, author.username, now, now, 0, 0)
+    return board_json(board_id, title, content, author.id, author.username, now, now, 0, 0, 0)
 
 
 def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any] | None:

@@ -5,7 +5,6 @@ from flask.views import MethodView
 from flask_jwt_extended import get_current_user
 from flask_smorest import abort
 from sqlalchemy.orm import contains_eager
-from sqlalchemy.orm.exc import StaleDataError
 
 from db import db
 from errors import ErrorSchema
@@ -18,6 +17,7 @@ from resources.board_queries import create_board, list_boards, read_board
 from resources.etags import (
     ETAG_HEADER,
     check_if_match,
+    commit_or_412,
     documents_if_match,
     documents_if_none_match,
     etag_of,
@@ -126,10 +126,11 @@ class BoardById(MethodView):
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, board_id: int) -> None:
-        """Delete a board (author or admin)"""
+        """Delete a board and its comments (author or admin)"""
         board = _writable_board(board_id)
+        # Its comments go by ON DELETE CASCADE, replies included: nothing outside them counts them.
         db.session.delete(board)
-        _commit_or_412()
+        commit_or_412()
 
 
 def _writable_board(board_id: int) -> Board:
@@ -143,18 +144,5 @@ def _update(board_id: int, data: dict[str, Any]) -> tuple[Board, dict[str, str]]
     board = _writable_board(board_id)
     for field, value in data.items():
         setattr(board, field, value)
-    _commit_or_412()
+    commit_or_412()
     return board, {"ETag": etag_of(board_schema.dump(board), BOARD_WRITABLE)}
-
-
-def _commit_or_412() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        # Another writer changed the row after we read it (the UPDATE matched no row version).
-        db.session.rollback()
-        abort(
-            412,
-            message="The resource changed while you wrote it: fetch it again.",
-            error="precondition_failed",
-        )

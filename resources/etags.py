@@ -8,16 +8,23 @@ tag in two parts, `"<writable>.<whole>"`: If-None-Match compares the whole tag, 
 is revalidated whenever anything in it changed (a count, or the reader's own marks); If-Match
 compares only the part over the fields its author writes, so other people's likes never make
 an author's conditional write fail (docs/likes-and-scraps.md).
+
+A resource without a two-part tag has an ETag over what its author can change
+(`etag_of_fields`): counters moved by other people (comments, likes, scraps) must never make the
+author's If-Match write fail (CONTRACT §5). The price: If-None-Match may answer 304 while such a
+counter moved, so a client that shows counters re-reads lists rather than revalidating items.
 """
 
 import hashlib
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn, TypeVar
 
 from flask import request
 from flask_smorest import Blueprint, abort
+from sqlalchemy.orm.exc import StaleDataError
 
+from db import db
 from errors import ErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +49,14 @@ def _written_part(tag: str | None) -> str:
     return (tag or "").strip('"').split(".", 1)[0]
 
 
+def etag_of_fields(source: Mapping[str, Any] | object, fields: Sequence[str]) -> str:
+    """The ETag of some fields of a representation (a dict) or of a model object alike, so that
+    a read (JSON built from rows) and a write (an ORM object) agree on it."""
+    if isinstance(source, Mapping):
+        return etag_of({name: source[name] for name in fields})
+    return etag_of({name: getattr(source, name) for name in fields})
+
+
 def not_modified(etag: str) -> bool:
     return request.if_none_match.contains_weak(etag.strip('"'))
 
@@ -59,6 +74,23 @@ def check_if_match(etag: str) -> None:
             message="The resource changed since you read it: fetch it again.",
             error="precondition_failed",
         )
+
+
+def abort_changed_meanwhile() -> NoReturn:
+    """412: another writer changed the row after this request read it (and checked If-Match)."""
+    db.session.rollback()
+    abort(
+        412, message="The resource changed while you wrote it: fetch it again.", error="precondition_failed"
+    )
+
+
+def commit_or_412() -> None:
+    """Commit an ORM change of a versioned row (version_id_col): the UPDATE or DELETE is
+    conditional on the version read, so of two writers racing past one If-Match only one wins."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        abort_changed_meanwhile()
 
 
 def _header_param(name: str, description: str) -> dict[str, Any]:

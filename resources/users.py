@@ -10,6 +10,7 @@ from db import db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
+from models.comment import delete_comments_of_user
 from models.mark import delete_marks_of_user
 from openapi_examples import validation_example
 from ratelimit import RATE_LIMIT_HEADERS, rate_limit
@@ -105,11 +106,12 @@ class UserById(MethodView):
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, user_id: int) -> None:
-        """Delete a user, their boards, likes and scraps (the user with a fresh token, or an admin)"""
+        """Delete a user with their boards, comments, likes and scraps (the user with a fresh token, or an admin)"""
         user = get_user(user_id)
         require_self_or_admin(user.id)
         if not current_user.is_admin:
             require_fresh_token()
+        delete_comments_of_user(user.id)
         delete_marks_of_user(user.id)
         # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
         db.session.execute(db.delete(Board).where(Board.author_id == user.id))

@@ -21,6 +21,11 @@ class BoardSchema(Schema):
     author = fields.Nested(BoardAuthorSchema, dump_only=True, required=True)
     created_at = timestamp()
     updated_at = timestamp()
+    comment_count = fields.Integer(
+        required=True,
+        dump_only=True,
+        metadata={"description": "Visible comments and replies (placeholders excluded).", "example": 0},
+    )
     like_count = fields.Integer(dump_only=True, required=True, metadata={"example": 3})
     scrap_count = fields.Integer(dump_only=True, required=True, metadata={"example": 1})
     liked = fields.Boolean(
@@ -45,6 +50,7 @@ def board_json(
     author_username: str,
     created_at: datetime,
     updated_at: datetime,
+    comment_count: int,
     like_count: int,
     scrap_count: int,
     liked: Any = None,
@@ -63,6 +69,7 @@ def board_json(
         "author": {"id": author_id, "username": author_username},
         "created_at": created_at.isoformat(),
         "updated_at": updated_at.isoformat(),
+        "comment_count": comment_count,
         "like_count": like_count,
         "scrap_count": scrap_count,
     }

@@ -28,11 +28,13 @@ def test_create_answers_201_with_the_board_and_a_location_that_resolves(client, 
         "author",
         "created_at",
         "updated_at",
+        "comment_count",
         "like_count",
         "scrap_count",
     }
     assert (body["like_count"], body["scrap_count"]) == (0, 0)
     assert body["title"] == "Hello"
+    assert body["comment_count"] == 0
     assert body["content"] == "First post"
     assert body["author"] == {"id": alice["id"], "username": "alice"}
     assert datetime.fromisoformat(body["created_at"]).utcoffset().total_seconds() == 0

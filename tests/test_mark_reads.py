@@ -9,7 +9,17 @@ import pytest
 from tests.conftest import bearer, error
 from tests.support import create_board, pagination, validation_error
 
-MARKED = {"id", "title", "content", "author", "created_at", "updated_at", "like_count", "scrap_count"}
+MARKED = {
+    "id",
+    "title",
+    "content",
+    "author",
+    "created_at",
+    "updated_at",
+    "comment_count",
+    "like_count",
+    "scrap_count",
+}
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "table_counts",
         "board_likes",
         "board_scraps",
+        "comments",
     }
 
 

@@ -21,6 +21,9 @@ PROTECTED = {
     ("/boards/{board_id}/scrap", "put"),
     ("/boards/{board_id}/scrap", "delete"),
     ("/users/me/scraps", "get"),
+    ("/boards/{board_id}/comments", "post"),
+    ("/comments/{comment_id}", "patch"),
+    ("/comments/{comment_id}", "delete"),
 }
 
 

@@ -69,11 +69,16 @@ def response_schemas(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str,
         for status, response in operation["responses"].items():
             media = resolve(spec, response).get("content", {}).get("application/json")
             pending = [media["schema"]] if media else []
+            visited = set()  # a schema may nest itself (a comment's replies are comments)
             while pending:
                 node = pending.pop()
                 if node.get("type") == "array":
                     pending.append(node["items"])
                     continue
+                if "$ref" in node:
+                    if node["$ref"] in visited:
+                        continue
+                    visited.add(node["$ref"])
                 name = node.get("$ref", "(inline)").rsplit("/", 1)[-1]
                 schema = resolve(spec, node)
                 yield f"{method.upper()} {path} {status}", name, schema

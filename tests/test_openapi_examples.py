@@ -66,6 +66,12 @@ def test_every_proposed_request_body_succeeds_pressed_in_order(client: FlaskClie
         changed, body = press(method, "/boards/{board_id}", auth, board_id=board_id)
         assert changed.status_code == 200, changed.json
         assert {key: changed.json[key] for key in body} == body
+    commented, body = press("POST", "/boards/{board_id}/comments", auth, board_id=board_id)
+    assert commented.status_code == 201, commented.json
+    assert {key: commented.json[key] for key in body} == body
+    edited, body = press("PATCH", "/comments/{comment_id}", auth, comment_id=commented.json["id"])
+    assert edited.status_code == 200, edited.json
+    assert {key: edited.json[key] for key in body} == body
     renamed, body = press("PATCH", "/users/{user_id}", auth, user_id=registered.json["id"])
     assert renamed.status_code == 200, renamed.json
     assert {key: renamed.json[key] for key in body} == body

@@ -104,9 +104,11 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
         app, client, f"/users/{author['id']}", method="DELETE", headers=author["headers"]
     )
     # Authentication reads the token's user as a plain row; the view loads the User to delete it,
-    # moves the counts of the boards they liked or scrapped and deletes those marks (2 + 2, see
-    # models/mark.py), DELETEs the boards in one statement, then the user: constant, however many.
-    assert count == auth + 3 + 4, statements
+    # deals with their comments (none here: lock the boards, delete the comments on their boards,
+    # find their other comments), moves the counts of the boards they liked or scrapped and deletes
+    # those marks (2 + 2, see models/mark.py), DELETEs the boards in one statement, then the user:
+    # constant, however many boards.
+    assert count == auth + 6 + 4, statements
 
 
 def test_board_author_can_never_be_lazy_loaded(app, seeded):
@@ -217,3 +219,108 @@ def test_sort_top_reads_its_index_without_sorting(app, seeded):
             )
             assert "SCAN boards USING INDEX ix_boards_like_count_id" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
+
+
+# Comments (CONTRACT §7): a page of threads costs the same whatever its size and its replies.
+
+
+@pytest.fixture
+def threads(app, client, seeded):
+    """A board with 30 top-level comments: every third one with 25 replies, the others with none."""
+    from tests.comment_support import post_comment
+
+    author, replier = seeded[0], seeded[1]
+    board = create_board(client, author)
+    comments = [post_comment(client, author, board["id"], f"c{n}") for n in range(30)]
+    for comment in comments[::3]:
+        for n in range(25):
+            post_comment(client, replier, board["id"], f"r{n}", comment["id"])
+    return board, comments
+
+
+def test_a_page_of_comments_with_their_replies_costs_three_statements(app, client, threads):
+    board, _ = threads
+    url = f"/boards/{board['id']}/comments"
+    # Pages of one thread with 25 replies (the first and the fourth), and of all 30 threads.
+    small = [cost(app, client, f"{url}?page_size=1&page={page}")[0] for page in (1, 4)]
+    large, statements = cost(app, client, f"{url}?page_size=100")
+    # The board with its number of threads, the page, every page comment's first 20 replies.
+    assert (*small, large) == (3, 3, 3), statements
+    assert "row_number() over (partition by" in statements[2].lower()
+    body = client.get(f"{url}?page_size=100").json
+    assert sum(len(comment["replies"]) for comment in body) == 10 * 20
+
+
+def test_a_page_of_comments_without_replies_costs_two_statements(app, client, threads):
+    board, _ = threads
+    assert cost(app, client, f"/boards/{board['id']}/comments?page_size=1&page=2")[0] == 2
+
+
+def test_a_comment_and_its_replies_cost_a_constant_number_of_statements(app, client, threads):
+    _, comments = threads
+    with_replies, without = comments[0]["id"], comments[1]["id"]
+    assert cost(app, client, f"/comments/{with_replies}")[0] == 2
+    etag = client.get(f"/comments/{with_replies}").headers["ETag"]
+    assert cost(app, client, f"/comments/{with_replies}", headers={"If-None-Match": etag})[0] == 2
+    assert cost(app, client, f"/comments/{without}")[0] == 1
+    for size in (1, 100):
+        assert cost(app, client, f"/comments/{with_replies}/replies?page_size={size}")[0] == 2
+
+
+def test_comment_writes_cost_a_constant_number_of_statements_beyond_authentication(
+    app, client, threads, seeded
+):
+    board, comments = threads
+    author = seeded[0]
+    headers = author["headers"]
+    auth, _ = cost(app, client, "/auth/me", headers=headers)
+    url = f"/boards/{board['id']}/comments"
+
+    top = cost(app, client, url, method="POST", json={"content": "x"}, headers=headers)
+    assert top[0] == auth + 2, top[1]  # UPDATE the board's count, INSERT
+    reply = cost(
+        app,
+        client,
+        url,
+        method="POST",
+        json={"content": "x", "parent_id": comments[1]["id"]},
+        headers=headers,
+    )
+    assert reply[0] == auth + 3, reply[1]  # and UPDATE the parent's reply_count (checking it)
+    patch = cost(
+        app, client, f"/comments/{comments[1]['id']}", method="PATCH", json={"content": "y"}, headers=headers
+    )
+    assert patch[0] == auth + 4, patch[1]  # SELECT, UPDATE, then the comment and its replies
+    # A comment with 25 replies becomes a placeholder: SELECT, board count, DELETE (no), UPDATE.
+    placeholder = cost(app, client, f"/comments/{comments[0]['id']}", method="DELETE", headers=headers)
+    assert placeholder[0] == auth + 4, placeholder[1]
+    # A reply: SELECT, board count, DELETE, parent's count, DELETE the parent if an empty placeholder.
+    reply_id = client.get(f"/comments/{comments[0]['id']}").json["replies"][0]["id"]
+    replier = seeded[1]
+    auth_replier, _ = cost(app, client, "/auth/me", headers=replier["headers"])
+    deleted = cost(app, client, f"/comments/{reply_id}", method="DELETE", headers=replier["headers"])
+    assert deleted[0] == auth_replier + 5, deleted[1]
+
+
+def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statements(
+    app, client, threads, seeded
+):
+    """The replier wrote 250 replies to 10 comments, the fourth author one comment and one reply:
+    the same cost."""
+    from tests.comment_support import post_comment
+
+    board, comments = threads
+    replier, few = seeded[1], seeded[3]
+    post_comment(client, few, board["id"], "just one")
+    post_comment(client, few, board["id"], "and a reply", comments[1]["id"])
+    costs = []
+    for user in (replier, few):
+        auth, _ = cost(app, client, "/auth/me", headers=user["headers"])
+        count, statements = cost(
+            app, client, f"/users/{user['id']}", method="DELETE", headers=user["headers"]
+        )
+        costs.append(count - auth)
+    # Load the user, lock boards, delete comments on their boards, find their comments, move the
+    # reply and comment counts, delete, make placeholders, drop emptied placeholders, then their
+    # boards and the user.
+    assert costs == [11 + 4, 11 + 4], statements  # + the likes and scraps (see above)

@@ -27,6 +27,7 @@ END = "@@ end of block @@"
 MASKS = [
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?\+00:00"), "<timestamp>"),
     (re.compile(r'"[0-9a-f]{40}"'), '"<etag>"'),
+    (re.compile(r'"[0-9a-f]{20}\.[0-9a-f]{20}"'), '"<etag>"'),
     (re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]+"), "<token>"),
     (re.compile(r"(?m)^Date: .*$"), "Date: <date>"),
     (re.compile(r"Python/\d+\.\d+\.\d+"), "Python/<version>"),

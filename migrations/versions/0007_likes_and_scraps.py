@@ -1,7 +1,7 @@
 """likes and scraps: board_likes, board_scraps, and their counters on boards
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29 21:44:40
 
 """
@@ -12,7 +12,7 @@ import db
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,119 @@
+"""The reads of comments, in a constant number of statements whatever the page and the threads.
+
+A page of top-level comments is three statements: the board with its number of threads (404 and
+X-Pagination's total at once), the page, and the first replies of every comment on the page in
+one window-function query (`ROW_NUMBER() OVER (PARTITION BY parent_id ORDER BY id)`, SQLite
+≥ 3.25 and MariaDB ≥ 10.2), asked only when some comment of the page has replies. Like the board
+reads, they run Core statements built once and build the JSON with `schemas.comment.comment_json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Response, jsonify
+from sqlalchemy import Row, bindparam, func, select
+
+from db import db
+from models import Board, Comment, User
+from schemas.comment import EMBEDDED_REPLIES, comment_json
+
+FIELDS = (
+    Comment.id,
+    Comment.board_id,
+    Comment.parent_id,
+    Comment.content,
+    Comment.author_id,
+    User.username,
+    Comment.created_at,
+    Comment.updated_at,
+    Comment.deleted,
+    Comment.like_count,
+    Comment.reply_count,
+)
+# LEFT JOIN: a placeholder has no author.
+COMMENT_ROWS = select(*FIELDS).outerjoin(User, User.id == Comment.author_id)
+COMMENT_BY_ID = COMMENT_ROWS.where(Comment.id == bindparam("comment_id"))
+
+THREAD_COUNT = (
+    select(func.count())
+    .select_from(Comment)
+    .where(Comment.board_id == Board.id, Comment.parent_id.is_(None))
+    .scalar_subquery()
+)
+BOARD_THREADS = select(Board.id, THREAD_COUNT).where(Board.id == bindparam("board_id"))
+TOP_LEVEL_PAGE = (
+    COMMENT_ROWS.where(Comment.board_id == bindparam("board_id"), Comment.parent_id.is_(None))
+    .order_by(Comment.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+REPLIES_PAGE = (
+    COMMENT_ROWS.where(Comment.parent_id == bindparam("parent_id"))
+    .order_by(Comment.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+PARENT_REPLY_COUNT = select(Comment.id, Comment.reply_count).where(Comment.id == bindparam("comment_id"))
+
+_numbered = (
+    select(
+        *(column for column in FIELDS if column is not User.username),
+        func.row_number().over(partition_by=Comment.parent_id, order_by=Comment.id).label("position"),
+    )
+    .where(Comment.parent_id.in_(bindparam("parent_ids", expanding=True)))
+    .subquery("numbered")
+)
+FIRST_REPLIES = (
+    select(*(User.username if column is User.username else _numbered.c[column.key] for column in FIELDS))
+    .outerjoin(User, User.id == _numbered.c.author_id)
+    .where(_numbered.c.position <= EMBEDDED_REPLIES)
+    .order_by(_numbered.c.parent_id, _numbered.c.id)
+)
+
+
+def with_first_replies(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """Top-level comments as JSON, each with its first replies: one statement for all of them."""
+    replies: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
+    parent_ids = [row.id for row in rows if row.reply_count]
+    if parent_ids:
+        for reply in db.session.connection().execute(FIRST_REPLIES, {"parent_ids": parent_ids}):
+            replies[reply.parent_id].append(comment_json(*reply))
+    return [comment_json(*row, replies=replies[row.id]) for row in rows]
+
+
+def read_comment(comment_id: int) -> dict[str, Any] | None:
+    row = db.session.connection().execute(COMMENT_BY_ID, {"comment_id": comment_id}).one_or_none()
+    return None if row is None else with_first_replies([row])[0]
+
+
+def _page(statement: Any, params: dict[str, Any], total: int, pagination: Any) -> list[Row[Any]]:
+    """One page of `statement`; a page past the end is empty without asking the database."""
+    pagination.item_count = total
+    offset = pagination.first_item
+    if offset >= total:
+        return []
+    return list(
+        db.session.connection().execute(
+            statement, {**params, "limit": pagination.page_size, "offset": offset}
+        )
+    )
+
+
+def list_comments(board_id: int, pagination: Any) -> Response | None:
+    """A page of a board's top-level comments, oldest first; None when there is no such board."""
+    board = db.session.connection().execute(BOARD_THREADS, {"board_id": board_id}).one_or_none()
+    if board is None:
+        return None
+    rows = _page(TOP_LEVEL_PAGE, {"board_id": board_id}, board[1], pagination)
+    return jsonify(with_first_replies(rows))
+
+
+def list_replies(comment_id: int, pagination: Any) -> Response | None:
+    """A page of a comment's replies, oldest first; None when there is no such comment."""
+    parent = db.session.connection().execute(PARENT_REPLY_COUNT, {"comment_id": comment_id}).one_or_none()
+    if parent is None:
+        return None
+    rows = _page(REPLIES_PAGE, {"parent_id": comment_id}, parent.reply_count, pagination)
+    return jsonify([comment_json(*row) for row in rows])
