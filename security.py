@@ -12,6 +12,8 @@ from flask_cors import CORS
 from flask_smorest import abort
 from gunicorn.errors import AppImportError
 
+# The development default of earlier versions: public, so never a production secret.
+PUBLISHED_DEV_SECRET = "dev-only-secret-do-not-use-in-production"
 MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash output weaken it (RFC 7518 §3.2)
 CORS_EXPOSED_HEADERS = ["X-Pagination", "ETag", "Location"]
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match"]
@@ -24,12 +26,12 @@ class InsecureConfigError(click.ClickException, AppImportError, RuntimeError):
     --preload, whose master prints `Error: …` and exits 1."""
 
 
-def check_production_secret(config: Mapping[str, Any], dev_secret: str) -> None:
+def check_production_secret(config: Mapping[str, Any]) -> None:
     """In production, a missing, development or short JWT secret would let anyone forge tokens."""
     if config.get("APP_ENV") != "production":
         return
     secret = config.get("JWT_SECRET_KEY") or ""
-    if not secret or secret == dev_secret:
+    if not secret or secret == PUBLISHED_DEV_SECRET:
         problem = "is missing (or the development default)"
     elif len(secret.encode()) < MIN_SECRET_BYTES:
         problem = f"is shorter than {MIN_SECRET_BYTES} bytes"
