@@ -28,6 +28,7 @@ from resources import auth, boards, health, users
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
+from security_headers import init_security_headers
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 API_DESCRIPTION = """A community board: users, posts ("boards") and JWT authentication.
@@ -138,6 +139,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     register_error_handlers(app)
     refuse_oversize_bodies(app)
+    init_security_headers(app)
     init_cors(app)
     blocklist.init_app(app)
     init_jwt(app)

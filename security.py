@@ -3,11 +3,12 @@ the request body limit."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
 import click
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_cors import CORS
 from flask_smorest import abort
 from gunicorn.errors import AppImportError
@@ -62,13 +63,70 @@ def init_cors(app: Flask) -> None:
         max_age=600,
     )
 
+    @app.after_request
+    def vary_on_origin(response: Response) -> Response:
+        # Flask-CORS adds `Vary: Origin` only with several origins, and only to the answers that
+        # allow one; a cache must never hand an answer made for one origin (or none) to another.
+        response.vary.add("Origin")
+        return response
+
+
+BODY_TOO_LARGE = "board_api.body_too_large"  # set in the WSGI environ by BufferChunkedBodies
+
+
+class BufferChunkedBodies:
+    """WSGI middleware: a chunked body (no Content-Length) is read whole before the app sees it.
+
+    Werkzeug reads such a stream up to MAX_CONTENT_LENGTH and silently stops there, so a body
+    over the limit was cut and processed as if it were complete (a JSON document padded with
+    trailing spaces is valid at any cut). Reading one byte past the limit here tells an oversize
+    body apart; the app then refuses it whole with the JSON 413, and a body within the limit
+    reaches it with a Content-Length like any other. The rest of an oversize body is never
+    read: the connection is closed after the answer.
+    """
+
+    def __init__(self, wsgi_app: Any, app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.config = app.config
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        limit = self.config.get("MAX_CONTENT_LENGTH")
+        if chunked and limit is not None and not environ.get("CONTENT_LENGTH"):
+            body = _read_at_most(environ["wsgi.input"], limit + 1)
+            if len(body) > limit:
+                environ[BODY_TOO_LARGE] = True
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return self.wsgi_app(environ, start_response)
+
+
+def _read_at_most(stream: Any, size: int) -> bytes:
+    parts, remaining = [], size
+    while remaining > 0:
+        part = stream.read(min(remaining, 65536))
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
+
 
 def refuse_oversize_bodies(app: Flask) -> None:
-    """413 as soon as a declared body is over MAX_CONTENT_LENGTH, even where the view never reads
-    it (Werkzeug only refuses when the body is read). Bodies without a length are cut on read."""
+    """413 as soon as a body is over MAX_CONTENT_LENGTH, even where the view never reads it
+    (Werkzeug only refuses when the body is read), whether it declares a length or comes chunked."""
+    app.wsgi_app = BufferChunkedBodies(app.wsgi_app, app)  # type: ignore[method-assign]
 
     @app.before_request
     def check_content_length() -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        if limit is not None and (request.content_length or 0) > limit:
-            abort(413, message=f"The request body is larger than {limit} bytes.")
+        too_large = request.environ.get(BODY_TOO_LARGE) or (request.content_length or 0) > (limit or 0)
+        if limit is not None and too_large:
+            # Close the connection: the unread rest of a chunked body must not be taken for the
+            # next request on it.
+            abort(
+                413,
+                message=f"The request body is larger than {limit} bytes.",
+                headers={"Connection": "close"},
+            )

@@ -16,12 +16,14 @@ from ratelimit import RATE_LIMITED_DOC
 from resources.access import CONFLICT_DOC, ensure_available, save_user
 from resources.blueprint import Blueprint
 from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
+from security_headers import no_store
 
 blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log in, refresh and log out.")
 
 
 @blp.route("/register")
 class Register(MethodView):
+    @no_store
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, **CONFLICT_DOC)
@@ -38,6 +40,7 @@ class Register(MethodView):
 @blp.route("/login")
 class Login(MethodView):
     # Rate limited per client address and username by ratelimit.py (429 documented here).
+    @no_store
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(
@@ -60,6 +63,7 @@ class Login(MethodView):
 
 @blp.route("/refresh")
 class Refresh(MethodView):
+    @no_store
     @auth_required(blp, refresh=True)
     @blp.response(200, TokenSchema)
     def post(self) -> dict[str, Any]:
@@ -116,6 +120,7 @@ def _decode_own_refresh_token(token: str, subject: str) -> dict[str, Any]:
 
 @blp.route("/me")
 class Me(MethodView):
+    @no_store
     @auth_required(blp)
     @blp.response(200, UserSchema)
     def get(self) -> User:

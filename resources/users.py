@@ -14,6 +14,7 @@ from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserPublicSchema, UserSchema, UserUpdateSchema
+from security_headers import mark_no_store, no_store
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
@@ -60,9 +61,11 @@ class UserById(MethodView):
         verify_jwt_in_request(optional=True)
         user = get_user(user_id)
         if may_see_private(user):
+            mark_no_store()
             return user
         return {"id": user.id, "username": user.username, "created_at": user.created_at}
 
+    @no_store
     @auth_required(blp)
     # A profile change: Swagger UI would otherwise propose placeholder passwords that answer 422.
     @blp.arguments(UserUpdateSchema, example={"username": "alice2", "email": "alice2@example.com"})
