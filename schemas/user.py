@@ -1,14 +1,18 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from schemas.text import SINGLE_LINE
+
 # `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
 # Python's `$` lets a final newline through, and `\Z` is not valid ECMA (an invalid document).
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}(?![\s\S])", error="3 to 30 letters, digits, '_' or '-'.")
-PASSWORD = validate.Length(min=8, max=128)
+# Passwords are single-line text: typed into one-line inputs, where tab moves on and Enter
+# submits, so a password holding a control character could never be typed again at login.
+PASSWORD = [validate.Length(min=8, max=128), SINGLE_LINE]
 
 
 def _email_field(**kwargs) -> fields.Email:
     return fields.Email(
-        validate=validate.Length(max=254), metadata={"example": "alice@example.com"}, **kwargs
+        validate=[validate.Length(max=254), SINGLE_LINE], metadata={"example": "alice@example.com"}, **kwargs
     )
 
 
@@ -50,7 +54,7 @@ class UserUpdateSchema(Schema):
     )
     current_password = fields.String(
         load_only=True,
-        validate=validate.Length(max=128),
+        validate=[validate.Length(max=128), SINGLE_LINE],
         metadata={"description": "The password in use: required with `password`."},
     )
 
