@@ -24,7 +24,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
-from resources import auth, boards, health, users
+from resources import auth, boards, health, home, users
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
@@ -152,5 +152,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "swagger_ui_assets", __name__, static_folder=SWAGGER_UI_DIST, static_url_path="/swagger-ui/assets"
         )
     )
+    app.register_blueprint(home.blp)
     cli.register(app)
     return app
