@@ -27,12 +27,16 @@ def registration(username: str, size: int) -> bytes:
     return (text[:-1] + " " * (size - len(text)) + "}").encode()
 
 
-def chunked_post(base_url: str, path: str, body: bytes, chunk_size: int = 300) -> tuple[int, dict, dict]:
-    """POST `body` with Transfer-Encoding: chunked; (status, headers, JSON body)."""
+def chunked_post(
+    base_url: str, path: str, body: bytes, chunk_size: int = 300, keep_alive: bool = False
+) -> tuple[int, dict, dict]:
+    """POST `body` with Transfer-Encoding: chunked; (status, headers, JSON body). Reads until the
+    server closes the connection: with `keep_alive`, only a server that closes it returns."""
     host, port = base_url.removeprefix("http://").split(":")
+    connection = "keep-alive" if keep_alive else "close"
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        f"Transfer-Encoding: chunked\r\nConnection: {connection}\r\n\r\n"
     ).encode()
     chunks = [body[i : i + chunk_size] for i in range(0, len(body), chunk_size)]
     payload = head + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
@@ -60,6 +64,10 @@ def check_server(base_url: str, registered: Callable[[str], bool]) -> None:
     assert headers["content-type"] == "application/json"
     assert headers["x-content-type-options"] == "nosniff"
     assert not registered("cut_here")
+    # Asked to keep the connection, the server still closes it: the unread rest of the body must
+    # not be read as the next request.
+    status, headers, body = chunked_post(base_url, "/auth/register", over, keep_alive=True)
+    assert (status, body, headers.get("connection")) == (413, TOO_LARGE, "close")
     # One byte over is over too; at the limit and below, a chunked body works like any other.
     assert chunked_post(base_url, "/auth/register", registration("one_over", LIMIT + 1))[0] == 413
     assert not registered("one_over")
