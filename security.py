@@ -92,7 +92,9 @@ class BufferChunkedBodies:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         limit = self.config.get("MAX_CONTENT_LENGTH")
-        if chunked and limit is not None and not environ.get("CONTENT_LENGTH"):
+        # A Content-Length next to `chunked` is ignored, by Werkzeug as by HTTP (RFC 9112 §6.3).
+        if chunked and limit is not None:
+            del environ["HTTP_TRANSFER_ENCODING"]  # the app gets a plain body from here on
             body = _read_at_most(environ["wsgi.input"], limit + 1)
             if len(body) > limit:
                 environ[BODY_TOO_LARGE] = True
