@@ -12,6 +12,7 @@ from flask import Flask, Response, request
 from flask_cors import CORS
 from flask_smorest import abort
 from gunicorn.errors import AppImportError
+from gunicorn.http.errors import ParseException
 
 # The development default of earlier versions: public, so never a production secret.
 PUBLISHED_DEV_SECRET = "dev-only-secret-do-not-use-in-production"
@@ -71,18 +72,21 @@ def init_cors(app: Flask) -> None:
         return response
 
 
-BODY_TOO_LARGE = "board_api.body_too_large"  # set in the WSGI environ by BufferChunkedBodies
+# Set in the WSGI environ by BufferChunkedBodies, answered by refuse_oversize_bodies.
+BODY_TOO_LARGE = "board_api.body_too_large"
+BODY_UNREADABLE = "board_api.body_unreadable"
 
 
 class BufferChunkedBodies:
-    """WSGI middleware: a chunked body (no Content-Length) is read whole before the app sees it.
+    """WSGI middleware: a chunked body is read whole before the app sees it.
 
     Werkzeug reads such a stream up to MAX_CONTENT_LENGTH and silently stops there, so a body
     over the limit was cut and processed as if it were complete (a JSON document padded with
     trailing spaces is valid at any cut). Reading one byte past the limit here tells an oversize
     body apart; the app then refuses it whole with the JSON 413, and a body within the limit
     reaches it with a Content-Length like any other. The rest of an oversize body is never
-    read: the connection is closed after the answer.
+    read: the connection is closed after the answer. Broken chunk framing is the client's
+    error too (a JSON 400), not a server error.
     """
 
     def __init__(self, wsgi_app: Any, app: Flask) -> None:
@@ -95,7 +99,11 @@ class BufferChunkedBodies:
         # A Content-Length next to `chunked` is ignored, by Werkzeug as by HTTP (RFC 9112 §6.3).
         if chunked and limit is not None:
             del environ["HTTP_TRANSFER_ENCODING"]  # the app gets a plain body from here on
-            body = _read_at_most(environ["wsgi.input"], limit + 1)
+            try:
+                body = _read_at_most(environ["wsgi.input"], limit + 1)
+            except (OSError, ValueError, ParseException):  # Werkzeug's and gunicorn's framing errors
+                environ[BODY_UNREADABLE] = True
+                body = b""
             if len(body) > limit:
                 environ[BODY_TOO_LARGE] = True
                 body = b""
@@ -123,12 +131,12 @@ def refuse_oversize_bodies(app: Flask) -> None:
     @app.before_request
     def check_content_length() -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        too_large = request.environ.get(BODY_TOO_LARGE) or (request.content_length or 0) > (limit or 0)
-        if limit is not None and too_large:
-            # Close the connection: the unread rest of a chunked body must not be taken for the
-            # next request on it.
-            abort(
-                413,
-                message=f"The request body is larger than {limit} bytes.",
-                headers={"Connection": "close"},
-            )
+        # Close the connection after these: the unread rest of a chunked body must not be taken
+        # for the next request on it.
+        close = {"Connection": "close"}
+        if request.environ.get(BODY_UNREADABLE):
+            abort(400, message="The chunked request body is malformed or was cut off.", headers=close)
+        if limit is None:
+            return
+        if request.environ.get(BODY_TOO_LARGE) or (request.content_length or 0) > limit:
+            abort(413, message=f"The request body is larger than {limit} bytes.", headers=close)

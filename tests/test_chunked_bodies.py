@@ -30,20 +30,27 @@ def registration(username: str, size: int) -> bytes:
 def chunked_post(
     base_url: str, path: str, body: bytes, chunk_size: int = 300, keep_alive: bool = False, extra: str = ""
 ) -> tuple[int, dict, dict]:
-    """POST `body` with Transfer-Encoding: chunked; (status, headers, JSON body). Reads until the
-    server closes the connection: with `keep_alive`, only a server that closes it returns."""
+    """POST `body` with Transfer-Encoding: chunked, in chunks of `chunk_size`."""
+    chunks = [body[i : i + chunk_size] for i in range(0, len(body), chunk_size)]
+    framed = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+    return raw_post(base_url, path, framed, keep_alive, extra)
+
+
+def raw_post(
+    base_url: str, path: str, framed: bytes, keep_alive: bool = False, extra: str = ""
+) -> tuple[int, dict, dict]:
+    """POST the chunk-framed bytes `framed` as they are; (status, headers, JSON body). Reads until
+    the server closes the connection: with `keep_alive`, only a server that closes it returns."""
     host, port = base_url.removeprefix("http://").split(":")
     connection = "keep-alive" if keep_alive else "close"
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
         f"Transfer-Encoding: chunked\r\nConnection: {connection}\r\n{extra}\r\n"
     ).encode()
-    chunks = [body[i : i + chunk_size] for i in range(0, len(body), chunk_size)]
-    payload = head + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         # The server may answer before it has read it all: the answer is what counts.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            sock.sendall(payload)
+            sock.sendall(head + framed)
         response = b""
         while data := sock.recv(65536):
             response += data
@@ -53,6 +60,7 @@ def chunked_post(
     return int(status_line.split()[1]), headers, json.loads(content)
 
 
+BROKEN_FRAMING = error(400, "bad_request", "The chunked request body is malformed or was cut off.")
 TOO_LARGE = error(413, "request_entity_too_large", f"The request body is larger than {LIMIT} bytes.")
 
 
@@ -75,6 +83,11 @@ def check_server(base_url: str, registered: Callable[[str], bool]) -> None:
     assert (status, body["username"]) == (201, "at_limit")
     status, _, body = chunked_post(base_url, "/auth/register", registration("small", 120), chunk_size=7)
     assert (status, body["username"]) == (201, "small")
+    # Broken chunk framing is the client's error, in the one error shape.
+    for framing in (b"zz\r\nabc\r\n0\r\n\r\n", b"-5\r\nabcde\r\n0\r\n\r\n"):
+        status, headers, body = raw_post(base_url, "/auth/register", framing)
+        assert (status, body) == (400, BROKEN_FRAMING)
+        assert headers["content-type"] == "application/json"
 
 
 @pytest.fixture
