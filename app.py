@@ -18,17 +18,18 @@ from werkzeug.routing import IntegerConverter
 
 import blocklist
 import cli
+import dev_secret
 from db import compare_type, db, engine_options
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
-from resources import auth, boards, comments, health, marks, users  # noqa: F401 (marks: see create_app)
+from resources import auth, boards, comments, health, home, marks, users  # noqa: F401 (marks: see create_app)
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
+from security_headers import init_security_headers
 
-DEV_JWT_SECRET = "dev-only-secret-do-not-use-in-production"
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 API_DESCRIPTION = """A community board: users, posts ("boards") and JWT authentication.
 
@@ -63,7 +64,9 @@ class Config:
             # Relative SQLite paths land under instance/. Engine options follow from the URL:
             # see db.engine_options, applied in create_app.
             "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", "sqlite:///board.db"),
-            "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY", DEV_JWT_SECRET),
+            # Unset: outside production, a random secret kept under instance/ (see dev_secret.py).
+            "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or None,
+            "JWT_SECRET_FILE": env.get("JWT_SECRET_FILE"),
             "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=int(env.get("JWT_ACCESS_TOKEN_EXPIRES", 900))),
             "JWT_REFRESH_TOKEN_EXPIRES": timedelta(
                 seconds=int(env.get("JWT_REFRESH_TOKEN_EXPIRES", 30 * 86400))
@@ -122,7 +125,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(Config.from_env())
     if config:
         app.config.from_mapping(config)
-    check_production_secret(app.config, DEV_JWT_SECRET)
+    check_production_secret(app.config)
+    if not app.config["JWT_SECRET_KEY"]:
+        secret_file = app.config["JWT_SECRET_FILE"] or Path(app.instance_path) / dev_secret.SECRET_FILE_NAME
+        app.config["JWT_SECRET_KEY"] = dev_secret.load_or_create(Path(secret_file))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )
@@ -139,6 +145,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("refreshAuth", REFRESH_SCHEME)
     register_error_handlers(app)
     refuse_oversize_bodies(app)
+    init_security_headers(app)
     init_cors(app)
     blocklist.init_app(app)
     init_jwt(app)
@@ -152,5 +159,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "swagger_ui_assets", __name__, static_folder=SWAGGER_UI_DIST, static_url_path="/swagger-ui/assets"
         )
     )
+    app.register_blueprint(home.blp)
     cli.register(app)
     return app

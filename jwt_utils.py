@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, jwt_required
 from flask_jwt_extended.exceptions import JWTDecodeError
 from flask_smorest import Blueprint
@@ -76,6 +77,33 @@ def parse_each_token_once() -> None:
     jws._load = load  # type: ignore[method-assign]
 
 
+INVALID_TOKEN_MESSAGE = "The token is invalid."
+# Flask-JWT-Extended's reasons for the mistakes a person makes, and what to do instead.
+WRONG_TOKEN_MESSAGES = {
+    "Only non-refresh tokens are allowed": "This is a refresh token: send the access token here "
+    "(a refresh token only goes to POST /auth/refresh).",
+    "Only refresh tokens are allowed": "This is an access token: POST /auth/refresh takes the "
+    "refresh token from the login.",
+}
+DOUBLE_BEARER_MESSAGE = (
+    "The Authorization header says 'Bearer' twice: send 'Authorization: Bearer <token>' "
+    "(in Swagger UI's Authorize dialog, paste the token alone)."
+)
+MALFORMED_HEADER_MESSAGE = "The Authorization header is malformed: send 'Authorization: Bearer <token>'."
+DOUBLE_BEARER = re.compile(r"\s*Bearer\s+Bearer\s", re.IGNORECASE)
+
+
+def invalid_token_message(reason: str) -> str:
+    """The sentence that helps a person fix an invalid token (the `error` stays invalid_token)."""
+    if reason in WRONG_TOKEN_MESSAGES:
+        return WRONG_TOKEN_MESSAGES[reason]
+    if reason.startswith("Bad Authorization header"):
+        if DOUBLE_BEARER.match(request.headers.get("Authorization", "")):
+            return DOUBLE_BEARER_MESSAGE
+        return MALFORMED_HEADER_MESSAGE
+    return INVALID_TOKEN_MESSAGE
+
+
 def init_jwt(app: Flask) -> None:
     jwt.init_app(app)
     parse_each_token_once()
@@ -90,7 +118,7 @@ def init_jwt(app: Flask) -> None:
     def invalid_token(reason: str) -> Response:
         # Flask-JWT-Extended answers 422 here by default; a bad credential is a 401.
         app.logger.info("invalid token: %s", reason)
-        return _unauthorized("The token is invalid.", "invalid_token")
+        return _unauthorized(invalid_token_message(reason), "invalid_token")
 
     @jwt.expired_token_loader
     def expired_token(header: dict, payload: dict) -> Response:
@@ -110,7 +138,7 @@ def init_jwt(app: Flask) -> None:
 
     @jwt.token_verification_failed_loader
     def claims_rejected(header: dict, payload: dict) -> Response:
-        return _unauthorized("The token is invalid.", "invalid_token")
+        return _unauthorized(INVALID_TOKEN_MESSAGE, "invalid_token")
 
     @jwt.token_in_blocklist_loader
     def is_revoked(header: dict, payload: dict) -> bool:
@@ -124,18 +152,25 @@ def init_jwt(app: Flask) -> None:
         return TokenUser.from_token(payload)
 
 
-# Beyond `sub` (checked by Flask-JWT-Extended): every claim issue_tokens() puts in a token.
+# Beyond `sub` (checked by Flask-JWT-Extended): every claim issue_tokens() puts in a token, with
+# its type. A forged token (it takes the secret) with, say, a string `gen` must be a 401, not a
+# comparison of a string with a number deep in the revocation check.
 REQUIRED_CLAIMS = ("jti", "exp", "iat", "fam", "gen", "uct")
+CLAIM_TYPES: dict[str, type] = {"jti": str, "fam": str, "gen": int, "uct": int, "fresh": bool}
 
 
 def require_claims(payload: dict[str, Any]) -> None:
-    """Raise (→ 401 invalid_token) unless the token has every claim this API issues and relies on.
+    """Raise (→ 401 invalid_token) unless the token has every claim this API issues and relies on,
+    each of the type this API issues (`type(...) is`: a bool is no generation number).
 
     PyJWT checks `exp` only when present and Flask-JWT-Extended fills in a missing `jti`/`type`.
     """
     missing = [claim for claim in REQUIRED_CLAIMS if payload.get(claim) in (None, "")]
     if missing:
         raise JWTDecodeError(f"Missing claims: {', '.join(missing)}")
+    wrong = [claim for claim, kind in CLAIM_TYPES.items() if type(payload.get(claim)) is not kind]
+    if wrong:
+        raise JWTDecodeError(f"Claims of the wrong type: {', '.join(wrong)}")
     if payload.get("type") not in ("access", "refresh"):
         raise JWTDecodeError("Unknown token type")
 

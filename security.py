@@ -4,15 +4,19 @@ the request body limit; and the password policy that every password goes through
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Mapping
 from typing import Any
 
 import click
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_cors import CORS
 from flask_smorest import abort
 from gunicorn.errors import AppImportError
+from gunicorn.http.errors import ParseException
 
+# The development default of earlier versions: public, so never a production secret.
+PUBLISHED_DEV_SECRET = "dev-only-secret-do-not-use-in-production"
 MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash output weaken it (RFC 7518 §3.2)
 # A browser client reads only the response headers listed here (beyond a safelisted few).
 CORS_EXPOSED_HEADERS = [
@@ -34,12 +38,12 @@ class InsecureConfigError(click.ClickException, AppImportError, RuntimeError):
     --preload, whose master prints `Error: …` and exits 1."""
 
 
-def check_production_secret(config: Mapping[str, Any], dev_secret: str) -> None:
+def check_production_secret(config: Mapping[str, Any]) -> None:
     """In production, a missing, development or short JWT secret would let anyone forge tokens."""
     if config.get("APP_ENV") != "production":
         return
     secret = config.get("JWT_SECRET_KEY") or ""
-    if not secret or secret == dev_secret:
+    if not secret or secret == PUBLISHED_DEV_SECRET:
         problem = "is missing (or the development default)"
     elif len(secret.encode()) < MIN_SECRET_BYTES:
         problem = f"is shorter than {MIN_SECRET_BYTES} bytes"
@@ -70,16 +74,82 @@ def init_cors(app: Flask) -> None:
         max_age=600,
     )
 
+    @app.after_request
+    def vary_on_origin(response: Response) -> Response:
+        # Flask-CORS adds `Vary: Origin` only with several origins, and only to the answers that
+        # allow one; a cache must never hand an answer made for one origin (or none) to another.
+        response.vary.add("Origin")
+        return response
+
+
+# Set in the WSGI environ by BufferChunkedBodies, answered by refuse_oversize_bodies.
+BODY_TOO_LARGE = "board_api.body_too_large"
+BODY_UNREADABLE = "board_api.body_unreadable"
+
+
+class BufferChunkedBodies:
+    """WSGI middleware: a chunked body is read whole before the app sees it.
+
+    Werkzeug reads such a stream up to MAX_CONTENT_LENGTH and silently stops there, so a body
+    over the limit was cut and processed as if it were complete (a JSON document padded with
+    trailing spaces is valid at any cut). Reading one byte past the limit here tells an oversize
+    body apart; the app then refuses it whole with the JSON 413, and a body within the limit
+    reaches it with a Content-Length like any other. The rest of an oversize body is never
+    read: the connection is closed after the answer. Broken chunk framing is the client's
+    error too (a JSON 400), not a server error.
+    """
+
+    def __init__(self, wsgi_app: Any, app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.config = app.config
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        limit = self.config.get("MAX_CONTENT_LENGTH")
+        # A Content-Length next to `chunked` is ignored, by Werkzeug as by HTTP (RFC 9112 §6.3).
+        if chunked and limit is not None:
+            del environ["HTTP_TRANSFER_ENCODING"]  # the app gets a plain body from here on
+            try:
+                body = _read_at_most(environ["wsgi.input"], limit + 1)
+            except (OSError, ValueError, ParseException):  # Werkzeug's and gunicorn's framing errors
+                environ[BODY_UNREADABLE] = True
+                body = b""
+            if len(body) > limit:
+                environ[BODY_TOO_LARGE] = True
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return self.wsgi_app(environ, start_response)
+
+
+def _read_at_most(stream: Any, size: int) -> bytes:
+    parts, remaining = [], size
+    while remaining > 0:
+        part = stream.read(min(remaining, 65536))
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
+
 
 def refuse_oversize_bodies(app: Flask) -> None:
-    """413 as soon as a declared body is over MAX_CONTENT_LENGTH, even where the view never reads
-    it (Werkzeug only refuses when the body is read). Bodies without a length are cut on read."""
+    """413 as soon as a body is over MAX_CONTENT_LENGTH, even where the view never reads it
+    (Werkzeug only refuses when the body is read), whether it declares a length or comes chunked."""
+    app.wsgi_app = BufferChunkedBodies(app.wsgi_app, app)  # type: ignore[method-assign]
 
     @app.before_request
     def check_content_length() -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        if limit is not None and (request.content_length or 0) > limit:
-            abort(413, message=f"The request body is larger than {limit} bytes.")
+        # Close the connection after these: the unread rest of a chunked body must not be taken
+        # for the next request on it.
+        close = {"Connection": "close"}
+        if request.environ.get(BODY_UNREADABLE):
+            abort(400, message="The chunked request body is malformed or was cut off.", headers=close)
+        if limit is None:
+            return
+        if request.environ.get(BODY_TOO_LARGE) or (request.content_length or 0) > limit:
+            abort(413, message=f"The request body is larger than {limit} bytes.", headers=close)
 
 
 # --- Password policy (CONTRACT §3) -----------------------------------------------------------------

@@ -18,6 +18,7 @@ from resources.access import CONFLICT_DOC, ensure_available, save_user
 from resources.auth_limits import ADDRESS_LOGINS, FAILED_LOGINS, REFRESHES, REGISTRATIONS
 from resources.blueprint import Blueprint
 from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
+from security_headers import no_store
 
 blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log in, refresh and log out.")
 
@@ -26,6 +27,7 @@ blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log
 class Register(MethodView):
     @blp.doc(operationId="register")
     @rate_limit(blp, REGISTRATIONS)
+    @no_store
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema, headers=RATE_LIMIT_HEADERS)
     @blp.alt_response(409, **CONFLICT_DOC)
@@ -44,6 +46,7 @@ class Login(MethodView):
     # Rate limited per client address and username by ratelimit.py (429 documented here).
     @blp.doc(operationId="login")
     @rate_limit(blp, FAILED_LOGINS, ADDRESS_LOGINS)
+    @no_store
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema, headers=RATE_LIMIT_HEADERS)
     @blp.alt_response(
@@ -67,6 +70,7 @@ class Login(MethodView):
 class Refresh(MethodView):
     @blp.doc(operationId="refreshTokens")
     @rate_limit(blp, REFRESHES)
+    @no_store
     @auth_required(blp, refresh=True)
     @blp.response(200, TokenSchema, headers=RATE_LIMIT_HEADERS)
     def post(self) -> dict[str, Any]:
@@ -127,6 +131,7 @@ def _decode_own_refresh_token(token: str, subject: str) -> dict[str, Any]:
 @blp.route("/me")
 class Me(MethodView):
     @blp.doc(operationId="getCurrentUser")
+    @no_store
     @auth_required(blp)
     @blp.response(200, UserSchema)
     def get(self) -> User:

@@ -37,13 +37,14 @@ class Parser(SchemaReusingParser):
         abort(422, errors={"json": {"_schema": ["Invalid JSON body."]}})
 
     def load_json(self, req: Any, schema: Any) -> Any:
-        # Python's json accepts two kinds of body that nothing after it can use, and each was a
-        # 500: nesting deeper than the recursion limit (RecursionError while decoding), and
-        # escaped lone surrogates ("\ud800"), which decode to text that cannot be encoded for the
-        # database or the password hasher. Both are unreadable bodies like any other.
+        # Three kinds of body that webargs lets through to a 500, each an unreadable body like
+        # any other: nesting deeper than the recursion limit (RecursionError while decoding); an
+        # integer of more digits than Python converts (ValueError: "Exceeds the limit (4300
+        # digits) for integer string conversion"); and escaped lone surrogates ("\ud800"), which
+        # decode to text that cannot be encoded for the database or the password hasher.
         try:
             data = super().load_json(req, schema)
-        except RecursionError as error:
+        except (RecursionError, ValueError) as error:
             self._handle_invalid_json_error(error, req)
         if holds_lone_surrogate(data):
             self._handle_invalid_json_error(ValueError("lone surrogate"), req)

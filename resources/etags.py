@@ -17,6 +17,7 @@ counter moved, so a client that shows counters re-reads lists rather than revali
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TypeVar
 
@@ -61,11 +62,33 @@ def not_modified(etag: str) -> bool:
     return request.if_none_match.contains_weak(etag.strip('"'))
 
 
+# RFC 9110 §8.8.3: an entity tag is [W/]"…" (quotes required); If-Match is `*` or a list of them.
+ENTITY_TAG = re.compile(r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"')
+MALFORMED_IF_MATCH = 'If-Match must be "*" or entity tags in double quotes, as the ETag header gives them.'
+
+
+def well_formed_if_match(value: str) -> bool:
+    members = [member.strip() for member in value.split(",") if member.strip()]  # empty ones are allowed
+    if members == ["*"]:
+        return True
+    return bool(members) and all(ENTITY_TAG.fullmatch(member) for member in members)
+
+
 def check_if_match(etag: str) -> None:
     """412 when the client sent If-Match and its tag is stale; nothing to check when it sent none.
-    Only the writable part of a two-part tag counts."""
+
+    A malformed If-Match (empty, or a tag without its quotes) is a condition that no
+    representation meets: 412 too (RFC 9110 §13.1.1), with a message that says what is wrong.
+    Werkzeug would read it as no condition at all, or as a bare tag, and let the write through.
+    Only the writable part of a two-part tag counts.
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    if not well_formed_if_match(header):
+        abort(412, message=MALFORMED_IF_MATCH, error="precondition_failed")
     if_match = request.if_match
-    if not if_match or if_match.star_tag:
+    if if_match.star_tag:
         return
     current = _written_part(etag)
     if not any(_written_part(tag) == current for tag in if_match.as_set()):
@@ -115,9 +138,13 @@ def documents_if_none_match(blp: Blueprint) -> Callable[[F], F]:
 
 def documents_if_match(blp: Blueprint) -> Callable[[F], F]:
     def decorator(fn: F) -> F:
-        fn = blp.doc(parameters=[_header_param("If-Match", "ETag from an earlier read: 412 when stale")])(fn)
+        fn = blp.doc(
+            parameters=[
+                _header_param("If-Match", 'ETag from an earlier read (quoted), or "*": 412 when stale')
+            ]
+        )(fn)
         return blp.alt_response(
-            412, schema=ErrorSchema, description="If-Match sent and stale; nothing changed."
+            412, schema=ErrorSchema, description="If-Match sent and stale, or malformed; nothing changed."
         )(fn)
 
     return decorator

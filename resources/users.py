@@ -20,6 +20,7 @@ from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
 from security import password_policy_errors
+from security_headers import mark_no_store, no_store
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
@@ -68,12 +69,14 @@ class UserById(MethodView):
         verify_jwt_in_request(optional=True)
         user = get_user(user_id)
         if may_see_private(user):
+            mark_no_store()
             return user
         return {"id": user.id, "username": user.username, "created_at": user.created_at}
 
     @blp.doc(operationId="updateUser")
     @validation_example(blp, {"json": {"current_password": ["Required to change the password."]}})
     @rate_limit(blp, WRONG_CURRENT_PASSWORDS)
+    @no_store
     @auth_required(blp)
     # A profile change: Swagger UI would otherwise propose placeholder passwords that answer 422.
     @blp.arguments(UserUpdateSchema, example={"username": "bob2", "email": "bob2@example.com"})

@@ -1,16 +1,20 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from schemas.text import single_line
 
 
 class LoginSchema(Schema):
-    username = fields.String(
+    username = single_line(
+        min_length=1,
+        max_length=254,
         required=True,
-        validate=validate.Length(min=1, max=254),
         metadata={"description": "Username or email", "example": "bob"},
     )
-    password = fields.String(
+    password = single_line(
+        min_length=1,
+        max_length=128,
         required=True,
         load_only=True,
-        validate=validate.Length(min=1, max=128),
         metadata={"example": "correct horse battery"},
     )
 
@@ -31,9 +35,8 @@ class TokenSchema(Schema):
 
 
 class LogoutSchema(Schema):
-    refresh_token = fields.String(
-        validate=validate.Length(max=4096),
-        metadata={"description": "The refresh token of this login, revoked too when given"},
+    refresh_token = single_line(
+        max_length=4096, metadata={"description": "The refresh token of this login, revoked too when given"}
     )
 
 

@@ -3,6 +3,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schemas.text import multi_line, single_line
 from schemas.timestamps import ID_DOC, timestamp
 
 # Ids fit a signed 64-bit column: a larger number is a validation error, not an SQL overflow.
@@ -82,19 +83,15 @@ def board_json(
 class BoardCreateSchema(Schema):
     """A whole board: POST and PUT."""
 
-    title = fields.String(
-        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Hello, board"}
-    )
-    content = fields.String(
-        load_default="", validate=validate.Length(max=20000), metadata={"example": "First post!"}
-    )
+    title = single_line(min_length=1, max_length=200, required=True, metadata={"example": "Hello, board"})
+    content = multi_line(max_length=20000, load_default="", metadata={"example": "First post!"})
 
 
 class BoardUpdateSchema(Schema):
     """Some fields of a board: PATCH."""
 
-    title = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "New title"})
-    content = fields.String(validate=validate.Length(max=20000), metadata={"example": "Edited: first post!"})
+    title = single_line(min_length=1, max_length=200, metadata={"example": "New title"})
+    content = multi_line(max_length=20000, metadata={"example": "Edited: first post!"})
 
 
 class BoardListArgsSchema(Schema):
@@ -102,9 +99,8 @@ class BoardListArgsSchema(Schema):
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Only this author's boards", "format": "int64"},
     )
-    q = fields.String(
-        validate=validate.Length(min=1, max=200),
-        metadata={"description": "Substring of the title, case-insensitive"},
+    q = single_line(
+        min_length=1, max_length=200, metadata={"description": "Substring of the title, case-insensitive"}
     )
     before = fields.Integer(
         validate=validate.Range(min=1, max=MAX_ID),

@@ -24,9 +24,15 @@ MULTI_LINE = validate.Regexp(
 
 def single_line(*, max_length: int, min_length: int = 0, **kwargs: Any) -> fields.String:
     """A one-line text input of at most `max_length` characters, without control characters."""
-    return fields.String(validate=[validate.Length(min=min_length, max=max_length), SINGLE_LINE], **kwargs)
+    return fields.String(validate=[_length(min_length, max_length), SINGLE_LINE], **kwargs)
 
 
 def multi_line(*, max_length: int, min_length: int = 0, **kwargs: Any) -> fields.String:
     """A multi-line text input: tab, CR and LF allowed, other control characters refused."""
-    return fields.String(validate=[validate.Length(min=min_length, max=max_length), MULTI_LINE], **kwargs)
+    return fields.String(validate=[_length(min_length, max_length), MULTI_LINE], **kwargs)
+
+
+def _length(min_length: int, max_length: int) -> validate.Length:
+    # No minimum of 0: marshmallow would then say "Length must be between 0 and N." instead of
+    # "Longer than maximum length N.", and the OpenAPI document would carry a useless minLength.
+    return validate.Length(min=min_length or None, max=max_length)

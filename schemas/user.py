@@ -1,12 +1,15 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from schemas.text import SINGLE_LINE
 from schemas.timestamps import ID_DOC, timestamp
 from security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, password_policy_errors
 
 # `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
 # Python's `$` lets a final newline through, and `\Z` is not valid ECMA (an invalid document).
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_-]{3,30}(?![\s\S])", error="3 to 30 letters, digits, '_' or '-'.")
-PASSWORD = validate.Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH)
+# Passwords are single-line text: typed into one-line inputs, where tab moves on and Enter
+# submits, so a password holding a control character could never be typed again at login.
+PASSWORD = [validate.Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH), SINGLE_LINE]
 PASSWORD_RULES = (
     "8 to 128 characters; not one of the 30,000 most common passwords, not only whitespace, and not "
     "containing the username or the part of the email address before the @ (case-insensitively)."
@@ -16,7 +19,9 @@ USERNAME_LENGTH = {"minLength": 3, "maxLength": 30}
 
 
 def _email_field(**kwargs) -> fields.Email:
-    return fields.Email(validate=validate.Length(max=254), metadata={"example": "bob@example.com"}, **kwargs)
+    return fields.Email(
+        validate=[validate.Length(max=254), SINGLE_LINE], metadata={"example": "bob@example.com"}, **kwargs
+    )
 
 
 class UserPublicSchema(Schema):
@@ -83,7 +88,7 @@ class UserUpdateSchema(Schema):
     )
     current_password = fields.String(
         load_only=True,
-        validate=validate.Length(max=128),
+        validate=[validate.Length(max=128), SINGLE_LINE],
         metadata={"description": "The password in use: required with `password`."},
     )
 

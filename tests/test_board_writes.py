@@ -150,7 +150,16 @@ def test_if_match_star_matches_any_existing_board(client, alice, board):
     response = client.patch(
         f"/boards/{board['id']}", json={"title": "Star"}, headers={**alice["headers"], "If-Match": "*"}
     )
-    assert response.status_code == 200
+    assert (response.status_code, response.json["title"]) == (200, "Star")
+    assert board_row(client.application, board["id"]) == ("Star", "Text", alice["id"], 2)
+    put = client.put(
+        f"/boards/{board['id']}", json={"title": "Star 2"}, headers={**alice["headers"], "If-Match": "*"}
+    )
+    assert put.status_code == 200
+    assert board_row(client.application, board["id"]) == ("Star 2", "", alice["id"], 3)
+    deleted = client.delete(f"/boards/{board['id']}", headers={**alice["headers"], "If-Match": "*"})
+    assert deleted.status_code == 204
+    assert board_row(client.application, board["id"]) is None
 
 
 def test_writes_without_if_match_are_not_refused(client, alice, board):
@@ -158,7 +167,51 @@ def test_writes_without_if_match_are_not_refused(client, alice, board):
     response = client.patch(
         f"/boards/{board['id']}", json={"title": "No precondition"}, headers=alice["headers"]
     )
+    assert (response.status_code, response.json["title"]) == (200, "No precondition")
+    assert board_row(client.application, board["id"]) == ("No precondition", "Text", alice["id"], 2)
+    put = client.put(f"/boards/{board['id']}", json={"title": "Put"}, headers=alice["headers"])
+    assert put.status_code == 200
+    assert board_row(client.application, board["id"]) == ("Put", "", alice["id"], 3)
+    deleted = client.delete(f"/boards/{board['id']}", headers=alice["headers"])
+    assert deleted.status_code == 204
+    assert board_row(client.application, board["id"]) is None
+
+
+MALFORMED_IF_MATCH = error(
+    412,
+    "precondition_failed",
+    'If-Match must be "*" or entity tags in double quotes, as the ETag header gives them.',
+)
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize(
+    "if_match",
+    ["", " ", ",", "unquoted", "current-unquoted", '"current", *', '"unterminated', "W/unquoted", '"a" "b"'],
+)
+def test_a_malformed_if_match_is_412_and_changes_nothing(client, alice, board, method, if_match):
+    etag = client.get(f"/boards/{board['id']}").headers["ETag"]
+    # Werkzeug reads the current tag without its quotes as a match: it must not count as one.
+    if_match = if_match.replace("current", etag.strip('"'))
+    before = board_row(client.application, board["id"])
+    response = getattr(client, method)(
+        f"/boards/{board['id']}",
+        json={"title": "Blind write"},
+        headers={**alice["headers"], "If-Match": if_match},
+    )
+    assert (response.status_code, response.json) == (412, MALFORMED_IF_MATCH)
+    assert board_row(client.application, board["id"]) == before
+
+
+def test_a_list_of_tags_matches_when_one_is_current(client, alice, board):
+    etag = client.get(f"/boards/{board['id']}").headers["ETag"]
+    response = client.patch(
+        f"/boards/{board['id']}",
+        json={"title": "Listed"},
+        headers={**alice["headers"], "If-Match": f'"other", {etag} ,'},
+    )
     assert response.status_code == 200
+    assert board_row(client.application, board["id"])[0] == "Listed"
 
 
 def test_delete_answers_204_then_the_board_is_404(client, alice, board):

@@ -65,3 +65,15 @@ def test_unusable_json_is_422(client, body, content_type):
     assert response.status_code == 422
     assert response.json["error"] == "unprocessable_entity"
     assert "errors" in response.json
+
+
+def test_the_root_redirects_to_swagger_ui(client):
+    response = client.get("/")
+    assert (response.status_code, response.headers["Location"], response.data) == (302, "/swagger-ui", b"")
+    assert client.head("/").status_code == 302
+    landed = client.get("/", follow_redirects=True)
+    assert (landed.status_code, landed.content_type) == (200, "text/html; charset=utf-8")
+    assert b"swagger-ui" in landed.data
+    other = client.post("/")
+    assert other.status_code == 405
+    assert other.json["error"] == "method_not_allowed"

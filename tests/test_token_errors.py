@@ -92,7 +92,14 @@ INVALID_TOKENS = {
     "no gen": lambda u: forge(claims(u, gen=None)),
     "no uct": lambda u: forge(claims(u, uct=None)),
     "integer sub": lambda u: forge(claims(u, sub=u["id"])),
-    "refresh as access": lambda u: forge(claims(u, type="refresh")),
+    "string gen": lambda u: forge(claims(u, gen=str(claims(u)["gen"]))),
+    "float gen": lambda u: forge(claims(u, gen=0.0)),
+    "boolean gen": lambda u: forge(claims(u, gen=False)),
+    "integer fam": lambda u: forge(claims(u, fam=7)),
+    "integer jti": lambda u: forge(claims(u, jti=7)),
+    "string uct": lambda u: forge(claims(u, uct=str(claims(u)["uct"]))),
+    "string fresh": lambda u: forge(claims(u, fresh="yes")),
+    "object gen": lambda u: forge(claims(u, gen={"$gt": 0})),
     "unknown type": lambda u: forge(claims(u, type="weird")),
     "not yet valid": lambda u: forge(claims(u, nbf=int(time.time()) + 3600)),
 }
@@ -113,9 +120,53 @@ def test_malformed_authorization_header(client, authorization):
     assert set(response.json) == {"code", "status", "message", "error"}
 
 
-def test_access_token_as_refresh_token(client, user):
+def test_access_token_as_refresh_token_says_what_to_send(client, user):
     response = client.post("/auth/refresh", headers=user["headers"])
-    assert (response.status_code, response.json) == (401, INVALID)
+    assert (response.status_code, response.json) == (
+        401,
+        error(
+            401,
+            "invalid_token",
+            "This is an access token: POST /auth/refresh takes the refresh token from the login.",
+        ),
+    )
+
+
+REFRESH_AS_ACCESS = error(
+    401,
+    "invalid_token",
+    "This is a refresh token: send the access token here (a refresh token only goes to POST /auth/refresh).",
+)
+
+
+def test_refresh_token_as_access_token_says_what_to_send(client, user):
+    for token in (user["refresh_token"], forge(claims(user, type="refresh"))):
+        response = client.get("/auth/me", headers=bearer(token))
+        assert (response.status_code, response.json) == (401, REFRESH_AS_ACCESS)
+    response = client.post("/boards", json={"title": "t"}, headers=bearer(user["refresh_token"]))
+    assert (response.status_code, response.json) == (401, REFRESH_AS_ACCESS)
+
+
+DOUBLE_BEARER = error(
+    401,
+    "invalid_token",
+    "The Authorization header says 'Bearer' twice: send 'Authorization: Bearer <token>' "
+    "(in Swagger UI's Authorize dialog, paste the token alone).",
+)
+MALFORMED = error(
+    401, "invalid_token", "The Authorization header is malformed: send 'Authorization: Bearer <token>'."
+)
+
+
+@pytest.mark.parametrize("prefix", ["Bearer Bearer ", "Bearer bearer ", "Bearer  BEARER  "])
+def test_a_token_pasted_with_a_second_bearer_prefix_says_so(client, user, prefix):
+    response = client.get("/auth/me", headers={"Authorization": prefix + user["access_token"]})
+    assert (response.status_code, response.json) == (401, DOUBLE_BEARER)
+
+
+def test_a_header_with_a_token_in_two_pieces_is_malformed(client, user):
+    response = client.get("/auth/me", headers={"Authorization": "Bearer abc def"})
+    assert (response.status_code, response.json) == (401, MALFORMED)
 
 
 def test_expired_access_and_refresh_tokens(client, user):

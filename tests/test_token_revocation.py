@@ -167,7 +167,12 @@ def test_logout_all_needs_an_access_token(client, make_user):
     with_refresh = client.post("/auth/logout-all", headers=bearer(user["refresh_token"]))
     assert (with_refresh.status_code, with_refresh.json) == (
         401,
-        error(401, "invalid_token", "The token is invalid."),
+        error(
+            401,
+            "invalid_token",
+            "This is a refresh token: send the access token here "
+            "(a refresh token only goes to POST /auth/refresh).",
+        ),
     )
     assert_working(client, access=[user["access_token"]])
 
