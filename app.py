@@ -23,7 +23,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
-from resources import auth, boards, health, users
+from resources import auth, boards, follows, health, users
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
@@ -137,6 +137,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     blocklist.init_app(app)
     init_jwt(app)
 
+    # resources.follows adds its routes to the Users and Boards blueprints (their tags).
+    assert follows.users_blp is users.blp and follows.boards_blp is boards.blp
     for module in (auth, users, boards, health):
         api.register_blueprint(module.blp)
     init_rate_limits(app)

@@ -10,10 +10,11 @@ from db import db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
+from models.follow import delete_follows_of_user, is_following
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
-from schemas import UserPublicSchema, UserSchema, UserUpdateSchema
+from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
@@ -21,6 +22,8 @@ blp = Blueprint(
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such user."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither this user nor an admin (error: forbidden)."}
+PUBLIC_FIELDS = tuple(UserPublicSchema().fields)
+PRIVATE_FIELDS = tuple(UserSchema().fields)
 
 
 def get_user(user_id: int) -> User:
@@ -49,7 +52,10 @@ class Users(MethodView):
 class UserById(MethodView):
     @blp.doc(security=[{}, *BEARER_AUTH])
     @blp.response(
-        200, UserSchema, description="The profile; email and is_admin only for the user and admins."
+        200,
+        UserProfileSchema,
+        description="The profile; email and is_admin only for the user and admins, followed only "
+        "with an access token.",
     )
     @blp.alt_response(
         401, schema=ErrorSchema, description=f"A token was sent and is unusable. {UNAUTHORIZED_DOC}"
@@ -59,9 +65,12 @@ class UserById(MethodView):
         """Read a user's profile (with email when it is you, or you are an admin)"""
         verify_jwt_in_request(optional=True)
         user = get_user(user_id)
-        if may_see_private(user):
-            return user
-        return {"id": user.id, "username": user.username, "created_at": user.created_at}
+        names = PRIVATE_FIELDS if may_see_private(user) else PUBLIC_FIELDS
+        body: dict[str, Any] = {name: getattr(user, name) for name in names}
+        viewer: TokenUser | None = get_current_user()
+        if viewer is not None:
+            body["followed"] = viewer.id != user.id and is_following(viewer.id, user.id)
+        return body
 
     @auth_required(blp)
     # A profile change: Swagger UI would otherwise propose placeholder passwords that answer 422.
@@ -95,6 +104,8 @@ class UserById(MethodView):
         require_self_or_admin(user.id)
         if not current_user.is_admin:
             require_fresh_token()
+        # First: it locks the user's row after those of lower ids (models/follow.py, lock order).
+        delete_follows_of_user(user.id)
         # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
         db.session.execute(db.delete(Board).where(Board.author_id == user.id))
         db.session.delete(user)

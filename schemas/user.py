@@ -18,6 +18,12 @@ class UserPublicSchema(Schema):
     id = fields.Integer(dump_only=True, metadata={"example": 1})
     username = fields.String(dump_only=True, metadata={"example": "alice"})
     created_at = fields.DateTime(dump_only=True)
+    follower_count = fields.Integer(
+        required=True, dump_only=True, metadata={"description": "Users following this one", "example": 3}
+    )
+    following_count = fields.Integer(
+        required=True, dump_only=True, metadata={"description": "Users this one follows", "example": 5}
+    )
 
 
 class UserSchema(UserPublicSchema):
@@ -25,6 +31,15 @@ class UserSchema(UserPublicSchema):
 
     email = fields.Email(dump_only=True, metadata={"example": "alice@example.com"})
     is_admin = fields.Boolean(dump_only=True, metadata={"example": False})
+
+
+class UserProfileSchema(UserSchema):
+    """GET /users/<id>: email and is_admin for the user and admins; `followed` with a token."""
+
+    followed = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Whether the caller follows this user (only with an access token)"},
+    )
 
 
 class UserCreateSchema(Schema):

@@ -17,6 +17,9 @@ PROTECTED = {
     ("/boards/{board_id}", "delete"),
     ("/users/{user_id}", "patch"),
     ("/users/{user_id}", "delete"),
+    ("/users/{user_id}/follow", "put"),
+    ("/users/{user_id}/follow", "delete"),
+    ("/boards/feed", "get"),
 }
 
 
