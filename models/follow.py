@@ -157,4 +157,6 @@ def delete_follows_of_user(user_id: int) -> None:
         update(User).where(User.id.in_(FOLLOWERS_OF)).values(following_count=User.following_count - 1),
         params,
     )
-    connection.execute(delete(Follow).where((Follow.follower_id == user_id) | (Follow.followee_id == user_id)))
+    connection.execute(
+        delete(Follow).where((Follow.follower_id == user_id) | (Follow.followee_id == user_id))
+    )

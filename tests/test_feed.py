@@ -135,10 +135,10 @@ def crowd(app, client, make_user):
     return reader, authors
 
 
-@pytest.mark.parametrize("dense_feed", [0, 10**9], ids=["walk-by-id", "author-index"])
-def test_both_plans_give_the_same_pages(client, crowd, monkeypatch, dense_feed):
+@pytest.mark.parametrize("walk", [True, False], ids=["walk-by-id", "author-index"])
+def test_both_plans_give_the_same_pages(client, crowd, monkeypatch, walk):
     """A large feed walks boards by id, a small one reads the author index: same answers."""
-    monkeypatch.setattr(board_queries, "DENSE_FEED", dense_feed)
+    monkeypatch.setattr(board_queries, "walks_by_id", lambda feed, table, reach: walk)
     reader, _ = crowd
     expected = [n for n in range(120, 0, -1) if (n - 1) % 8 % 2 == 0]
     boards, meta = feed(client, reader, "page_size=7&page=3")
@@ -155,11 +155,9 @@ def test_both_plans_give_the_same_pages(client, crowd, monkeypatch, dense_feed):
 
 
 @pytest.mark.parametrize("query", ["", "&page=2", "&before=60"])
-@pytest.mark.parametrize("dense_feed", [0, 10**9], ids=["walk-by-id", "author-index"])
-def test_a_feed_page_costs_a_constant_number_of_statements(
-    app, client, crowd, monkeypatch, query, dense_feed
-):
-    monkeypatch.setattr(board_queries, "DENSE_FEED", dense_feed)
+@pytest.mark.parametrize("walk", [True, False], ids=["walk-by-id", "author-index"])
+def test_a_feed_page_costs_a_constant_number_of_statements(app, client, crowd, monkeypatch, query, walk):
+    monkeypatch.setattr(board_queries, "walks_by_id", lambda feed, table, reach: walk)
     reader, _ = crowd
     with count_statements(app) as auth:
         client.get("/auth/me", headers=reader["headers"])
@@ -169,6 +167,20 @@ def test_a_feed_page_costs_a_constant_number_of_statements(
         assert len(response.json) == size
         # Authentication, then the feed's total (which also picks the plan) and the page.
         assert len(statements) == len(auth) + 2, "\n".join(statements)
+
+
+@pytest.mark.parametrize(
+    ("feed", "table", "reach", "walk"),
+    [
+        (500_000, 1_000_000, 20, True),  # half of the table: 40 boards walked to find 20
+        (500, 1_000, 20, True),
+        (2_000, 1_000_000, 20, False),  # 10,000 walked against 2,000 read and sorted
+        (20, 1_000_000, 20, False),
+        (500_000, 1_000_000, 10**6, False),  # a deep offset page: the walk would cross the table
+    ],
+)
+def test_the_plan_follows_the_share_of_the_feed_in_the_table(feed, table, reach, walk):
+    assert board_queries.walks_by_id(feed, table, reach) is walk
 
 
 def test_board_count_follows_every_insert_and_delete(app, client, make_user):
