@@ -202,3 +202,32 @@ def test_the_total_is_an_integer_in_the_header(client, people):
     """MySQL's SUM is a DECIMAL: the header must still be JSON numbers."""
     response = client.get("/boards/feed", headers=people["reader"]["headers"])
     assert json.loads(response.headers["X-Pagination"])["total"] == 6
+
+
+@pytest.mark.slow
+def test_the_migration_counts_the_boards_already_written(empty_database_url):
+    """0008 on a database with boards: board_count starts right, and the triggers keep it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from tests.test_migration_parity import flask_db
+
+    assert flask_db(empty_database_url, "upgrade", "0005").returncode == 0
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    users = "INSERT INTO users (id, username, username_lower, email, password_hash, is_admin, created_at)"
+    boards = "INSERT INTO boards (title, content, author_id, created_at, updated_at, version)"
+    with engine.begin() as conn:
+        for n in (1, 2, 3):
+            conn.execute(
+                text(f"{users} VALUES ({n}, 'u{n}', 'u{n}', 'u{n}@x.org', 'x', false, '2026-01-01')")
+            )
+        for author in (1, 1, 1, 2):
+            conn.execute(text(f"{boards} VALUES ('t', '', {author}, '2026-01-01', '2026-01-01', 1)"))
+    upgrade = flask_db(empty_database_url, "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    with engine.begin() as conn:
+        conn.execute(text(f"{boards} VALUES ('t', '', 3, '2026-01-01', '2026-01-01', 1)"))
+        conn.execute(text("DELETE FROM boards WHERE author_id = 2"))
+        counts = conn.execute(text("SELECT board_count, follower_count FROM users ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in counts] == [(3, 0), (0, 0), (1, 0)]
