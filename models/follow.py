@@ -7,8 +7,8 @@ nothing moves no count.
 
 Lock order (MariaDB/InnoDB): every write first locks the users rows whose counts it may move, in
 ascending id order (`SELECT … FOR UPDATE`). Without it, the foreign-key checks of INSERT take shared
-locks on both users rows, and two requests upgrading them to the counter's exclusive lock deadlock
-(16 followers of one user did, reliably). SQLite serialises writers and ignores FOR UPDATE.
+locks on both users rows, and two requests upgrading them to the counter's exclusive lock would
+deadlock (InnoDB would end one of them: a 503). SQLite serialises writers and ignores FOR UPDATE.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ def unfollow(follower_id: int, followee_id: int) -> FollowState | None:
 
 def delete_follows_of_user(user_id: int) -> None:
     """A user's follows in both directions go, and the others' counts move with them (before the
-    user row goes; the caller commits). Five statements, however many follows."""
+    user row goes; the caller commits). Five statements, and one more per 1,000 users beyond
+    the first 1,000 it follows or is followed by (the locks go in chunks)."""
     connection = db.session.connection()
     params = {"user_id": user_id}
     others = connection.execute(FOLLOWEES_OF.union(FOLLOWERS_OF), params).scalars().all()

@@ -105,7 +105,7 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
     )
     # Authentication reads the token's user as a plain row; the view loads the User to delete it,
     # DELETEs the boards in one statement, then the user: constant, however many boards. Its
-    # follows cost five more (models.follow.delete_follows_of_user), however many follows.
+    # follows cost five more (models.follow.delete_follows_of_user), up to 1,000 follows.
     assert count == auth + 3 + 5, statements
 
 
