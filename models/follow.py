@@ -121,8 +121,9 @@ def follow(follower_id: int, followee_id: int) -> FollowState | None:
             INSERT_FOLLOW, {"follower_id": follower_id, "followee_id": followee_id, "created_at": utcnow()}
         )
     except IntegrityError:
-        # The pair exists (another request may have just made it): nothing moves. On SQLite,
-        # which locks nothing above, the followee may also have gone: follow_state says so.
+        # The pair exists (another request may have just made it): nothing moves. The rollback
+        # also ends the snapshot of MariaDB's plain reads (see unfollow). On SQLite, which locks
+        # nothing above, the followee may also have gone: follow_state says so.
         db.session.rollback()
     else:
         _move_counts(connection, follower_id, followee_id, +1)
@@ -137,6 +138,11 @@ def unfollow(follower_id: int, followee_id: int) -> FollowState | None:
     params = {"follower_id": follower_id, "followee_id": followee_id}
     if connection.execute(DELETE_FOLLOW, params).rowcount:
         _move_counts(connection, follower_id, followee_id, -1)
+    else:
+        # Nothing to unfollow (another request may have just done it): nothing moves. Ending the
+        # transaction matters on MariaDB: its plain reads would still see the snapshot taken by
+        # the request's first read, from before the other request's commit.
+        db.session.rollback()
     return follow_state(follower_id, followee_id)
 
 
