@@ -24,7 +24,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
-from resources import auth, boards, comments, health, home, marks, users  # noqa: F401 (marks: see create_app)
+from resources import auth, boards, comments, follows, health, home, marks, users  # noqa: F401 (marks: see create_app)
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
@@ -150,7 +150,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     blocklist.init_app(app)
     init_jwt(app)
 
-    # resources.marks, imported above, has added its routes to the boards and users blueprints.
+    # resources.marks and resources.follows, imported above, add their routes to the Users and
+    # Boards blueprints (their tags).
+    assert follows.users_blp is users.blp and follows.boards_blp is boards.blp
     for module in (auth, users, boards, comments, health):
         api.register_blueprint(module.blp)
     init_rate_limits(app)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,3 +59,17 @@ class Board(db.Model):
 
 # GET /boards reports its unfiltered total from this count instead of COUNT(*) over the table.
 keep_count(Board.__table__)
+
+
+# users.board_count, which the feed's total sums over the followees (models/user.py). BEFORE INSERT:
+# on InnoDB the row's foreign-key check takes a shared lock on the author's row, and two inserts
+# by one author upgrading it to the counter's exclusive lock AFTER INSERT would deadlock; taken
+# first, the exclusive lock simply queues them. The migration holds a copy of these statements.
+AUTHOR_COUNT_TRIGGERS = {
+    "trg_boards_author_count_insert": "CREATE TRIGGER trg_boards_author_count_insert BEFORE INSERT ON boards "
+    "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count + 1 WHERE id = NEW.author_id; END",
+    "trg_boards_author_count_delete": "CREATE TRIGGER trg_boards_author_count_delete AFTER DELETE ON boards "
+    "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count - 1 WHERE id = OLD.author_id; END",
+}
+for _statement in AUTHOR_COUNT_TRIGGERS.values():
+    event.listen(Board.__table__, "after_create", DDL(_statement))

@@ -49,6 +49,12 @@ class User(db.Model):
     token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # The login (token family) that changed the password keeps its older-generation tokens.
     kept_token_family: Mapped[str | None] = mapped_column(String(64))
+    # CONTRACT §9: moved by models/follow.py in the transaction of the follow itself.
+    follower_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    following_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The user's boards, kept by triggers on boards (models/board.py): the feed's total is the sum
+    # over the followees instead of a COUNT(*) over their boards, which grows with the table.
+    board_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     boards: Mapped[list[Board]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -112,6 +118,8 @@ class TokenUser:
     created_at: datetime
     token_generation: int
     kept_token_family: str | None
+    follower_count: int
+    following_count: int
 
     @property
     def token_stamp(self) -> int:

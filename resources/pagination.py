@@ -30,7 +30,11 @@ def paginate(stmt: Select[Any], count_stmt: Select[Any], pagination: Any) -> lis
     A page past the end is empty without asking the database: a huge page number must not
     reach SQL as an OFFSET it cannot hold.
     """
-    total = db.session.scalar(count_stmt) or 0
+    return page_of(stmt, db.session.scalar(count_stmt) or 0, pagination)
+
+
+def page_of(stmt: Select[Any], total: int, pagination: Any) -> list[Any]:
+    """Rows of `stmt` for the requested page, when the total is already known (a counter column)."""
     pagination.item_count = total
     offset = pagination.first_item
     if offset >= total:

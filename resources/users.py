@@ -11,6 +11,7 @@ from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
 from models.comment import delete_comments_of_user
+from models.follow import delete_follows_of_user, is_following
 from models.mark import delete_marks_of_user
 from openapi_examples import validation_example
 from ratelimit import RATE_LIMIT_HEADERS, rate_limit
@@ -28,6 +29,8 @@ blp = Blueprint(
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such user."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither this user nor an admin (error: forbidden)."}
+PUBLIC_FIELDS = tuple(UserPublicSchema().fields)
+PRIVATE_FIELDS = tuple(UserSchema().fields)
 
 
 def get_user(user_id: int) -> User:
@@ -58,7 +61,10 @@ class UserById(MethodView):
     @blp.doc(operationId="getUser")
     @blp.doc(security=[{}, *BEARER_AUTH])
     @blp.response(
-        200, UserProfileSchema, description="The profile; email and is_admin only for the user and admins."
+        200,
+        UserProfileSchema,
+        description="The profile; email and is_admin only for the user and admins, followed only "
+        "with an access token.",
     )
     @blp.alt_response(
         401, schema=ErrorSchema, description=f"A token was sent and is unusable. {UNAUTHORIZED_DOC}"
@@ -68,10 +74,14 @@ class UserById(MethodView):
         """Read a user's profile (with email when it is you, or you are an admin)"""
         verify_jwt_in_request(optional=True)
         user = get_user(user_id)
-        if may_see_private(user):
+        names = PRIVATE_FIELDS if may_see_private(user) else PUBLIC_FIELDS
+        if names is PRIVATE_FIELDS:
             mark_no_store()
-            return user
-        return {"id": user.id, "username": user.username, "created_at": user.created_at}
+        body: dict[str, Any] = {name: getattr(user, name) for name in names}
+        viewer: TokenUser | None = get_current_user()
+        if viewer is not None:
+            body["followed"] = viewer.id != user.id and is_following(viewer.id, user.id)
+        return body
 
     @blp.doc(operationId="updateUser")
     @validation_example(blp, {"json": {"current_password": ["Required to change the password."]}})
@@ -114,6 +124,8 @@ class UserById(MethodView):
         require_self_or_admin(user.id)
         if not current_user.is_admin:
             require_fresh_token()
+        # First: it locks the user's row after those of lower ids (models/follow.py, lock order).
+        delete_follows_of_user(user.id)
         delete_comments_of_user(user.id)
         delete_marks_of_user(user.id)
         # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.

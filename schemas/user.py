@@ -30,6 +30,12 @@ class UserPublicSchema(Schema):
     id = fields.Integer(dump_only=True, required=True, metadata=ID_DOC)
     username = fields.String(dump_only=True, required=True, metadata={"example": "alice"})
     created_at = timestamp()
+    follower_count = fields.Integer(
+        required=True, dump_only=True, metadata={"description": "Users following this one", "example": 3}
+    )
+    following_count = fields.Integer(
+        required=True, dump_only=True, metadata={"description": "Users this one follows", "example": 5}
+    )
 
 
 class UserSchema(UserPublicSchema):
@@ -48,6 +54,10 @@ class UserProfileSchema(UserPublicSchema):
     )
     is_admin = fields.Boolean(
         dump_only=True, metadata={"example": False, "description": "Only for the user and admins."}
+    )
+    followed = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Whether the caller follows this user (only with an access token)"},
     )
 
 

@@ -20,7 +20,15 @@ def test_register_returns_the_user_without_secrets(client, app):
     )
     assert response.status_code == 201
     body = response.json
-    assert set(body) == {"id", "username", "email", "is_admin", "created_at"}
+    assert set(body) == {
+        "id",
+        "username",
+        "email",
+        "is_admin",
+        "created_at",
+        "follower_count",
+        "following_count",
+    }
     assert (body["username"], body["email"], body["is_admin"]) == ("Alice", "alice@example.com", False)
     with app.app_context():
         user = db.session.get(User, body["id"])

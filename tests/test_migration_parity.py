@@ -33,8 +33,9 @@ TABLES = {
     "board_likes",
     "board_scraps",
     "comments",
+    "follows",
 }
-HEAD = "0007"  # the newest revision in migrations/versions
+HEAD = "0008"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 
@@ -108,6 +109,8 @@ def test_downgrade_of_the_newest_revision_and_up_again(empty_database_url: str, 
         assert set(conn.execute(text(triggers)).scalars()) == {
             "trg_boards_count_insert",
             "trg_boards_count_delete",
+            "trg_boards_author_count_insert",
+            "trg_boards_author_count_delete",
         }
 
 

@@ -24,6 +24,9 @@ PROTECTED = {
     ("/boards/{board_id}/comments", "post"),
     ("/comments/{comment_id}", "patch"),
     ("/comments/{comment_id}", "delete"),
+    ("/users/{user_id}/follow", "put"),
+    ("/users/{user_id}/follow", "delete"),
+    ("/boards/feed", "get"),
 }
 
 

@@ -99,7 +99,13 @@ def test_every_response_schema_lists_its_always_present_fields_as_required(spec)
         assert set(schema["required"]) <= set(schema["properties"]), name
     assert {"Board", "BoardAuthor", "User", "UserPublic", "UserProfile", "Token", "Error"} <= seen
     # Optional only where the API leaves a field out: a profile's private fields, Error.errors.
-    assert spec["components"]["schemas"]["UserProfile"]["required"] == ["created_at", "id", "username"]
+    assert spec["components"]["schemas"]["UserProfile"]["required"] == [
+        "created_at",
+        "follower_count",
+        "following_count",
+        "id",
+        "username",
+    ]
     assert spec["components"]["schemas"]["Error"]["required"] == ["code", "error", "message", "status"]
 
 

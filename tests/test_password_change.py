@@ -38,6 +38,8 @@ def test_password_change_revokes_other_logins_and_keeps_this_one(client, make_us
         "email": user["email"],
         "is_admin": False,
         "created_at": user["created_at"],
+        "follower_count": 0,
+        "following_count": 0,
     }
     assert_revoked(client, access=[other["access_token"]], refresh_tokens=[other["refresh_token"]])
     # The login that made the change goes on, refreshes included.

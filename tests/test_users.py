@@ -10,8 +10,9 @@ from tests.conftest import error
 from tests.support import not_found, pagination, validation_error
 
 FORBIDDEN = error(403, "forbidden", "Only the owner or an admin may do this.")
-PUBLIC_KEYS = {"id", "username", "created_at"}
+PUBLIC_KEYS = {"id", "username", "created_at", "follower_count", "following_count"}
 PRIVATE_KEYS = PUBLIC_KEYS | {"email", "is_admin"}
+NO_FOLLOWS = {"follower_count": 0, "following_count": 0}
 
 
 def test_list_is_paginated_public_profiles_without_email(client, make_user, make_admin):
@@ -23,8 +24,7 @@ def test_list_is_paginated_public_profiles_without_email(client, make_user, make
     assert response.status_code == 200
     # Oldest account first; even an admin sees public profiles in the list.
     assert response.json == [
-        {"id": user["id"], "username": user["username"], "created_at": user["created_at"]}
-        for user in users[2:4]
+        {**{key: user[key] for key in ("id", "username", "created_at")}, **NO_FOLLOWS} for user in users[2:4]
     ]
     assert pagination(response) == {
         "total": 6,
@@ -69,13 +69,21 @@ def test_email_is_shown_to_self_and_admins_only(client, make_user, make_admin):
         "created_at": alice["created_at"],
         "email": "alice@example.com",
         "is_admin": False,
+        **NO_FOLLOWS,
     }
     public = {key: private[key] for key in PUBLIC_KEYS}
 
+    # `followed` comes with a token (CONTRACT §9): whether the caller follows this user.
     assert client.get(f"/users/{alice['id']}").json == public
-    assert client.get(f"/users/{alice['id']}", headers=bob["headers"]).json == public
-    assert client.get(f"/users/{alice['id']}", headers=alice["headers"]).json == private
-    assert client.get(f"/users/{alice['id']}", headers=admin["headers"]).json == private
+    assert client.get(f"/users/{alice['id']}", headers=bob["headers"]).json == {**public, "followed": False}
+    assert client.get(f"/users/{alice['id']}", headers=alice["headers"]).json == {
+        **private,
+        "followed": False,
+    }
+    assert client.get(f"/users/{alice['id']}", headers=admin["headers"]).json == {
+        **private,
+        "followed": False,
+    }
 
 
 def test_a_bad_token_on_a_public_profile_is_still_401(client, make_user):
@@ -109,6 +117,7 @@ def test_patch_self_changes_username_and_email(client, make_user, login):
         "email": "alice.new@example.com",
         "is_admin": False,
         "created_at": alice["created_at"],
+        **NO_FOLLOWS,
     }
     assert client.get("/auth/me", headers=alice["headers"]).json["username"] == "alice_2"
     assert login("ALICE_2")["token_type"] == "Bearer"

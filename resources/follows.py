@@ -1,0 +1,133 @@
+"""Follows and the feed (CONTRACT §9).
+
+The routes belong to the Users and Boards blueprints (the tags of §6), so they are added to those
+blueprints here; app.py imports this module before registering them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_jwt_extended import get_current_user
+from flask_smorest import abort
+from sqlalchemy import Select
+
+from db import db
+from errors import ErrorSchema
+from jwt_utils import auth_required
+from models import Follow, FollowState, TokenUser, User
+from models.follow import follow, unfollow
+from resources import boards, users
+from resources.board_queries import list_boards
+from resources.pagination import PAGE_SIZES, page_of
+from schemas import BoardSchema, FeedArgsSchema, FollowStateSchema, UserPublicSchema
+
+users_blp, boards_blp = users.blp, boards.blp
+
+FOLLOW_SELF_DOC = {
+    "schema": ErrorSchema,
+    "description": "You cannot follow yourself (error: cannot_follow_self).",
+}
+NOT_FOUND_DOC = users.NOT_FOUND_DOC
+
+
+def _not_found(user_id: int) -> None:
+    abort(404, message=f"User {user_id} not found.")
+
+
+def _other_user(user_id: int) -> TokenUser:
+    """The caller, after refusing an attempt to follow or unfollow themselves."""
+    me: TokenUser = get_current_user()
+    if me.id == user_id:
+        abort(
+            422,
+            message="You cannot follow yourself.",
+            error="cannot_follow_self",
+            errors={"path": {"user_id": ["You cannot follow yourself."]}},
+        )
+    return me
+
+
+def _answer(state: FollowState | None, user_id: int) -> FollowState:
+    if state is None:
+        db.session.rollback()
+        _not_found(user_id)
+    db.session.commit()
+    return state  # type: ignore[return-value]
+
+
+@users_blp.route("/<id:user_id>/follow")
+class FollowUser(MethodView):
+    @auth_required(users_blp)
+    @users_blp.doc(operationId="followUser")
+    @users_blp.response(200, FollowStateSchema)
+    @users_blp.alt_response(404, **NOT_FOUND_DOC)
+    @users_blp.alt_response(422, **FOLLOW_SELF_DOC)
+    def put(self, user_id: int) -> FollowState:
+        """Follow a user (idempotent)"""
+        me = _other_user(user_id)
+        return _answer(follow(me.id, user_id), user_id)
+
+    @auth_required(users_blp)
+    @users_blp.doc(operationId="unfollowUser")
+    @users_blp.response(200, FollowStateSchema)
+    @users_blp.alt_response(404, **NOT_FOUND_DOC)
+    @users_blp.alt_response(422, **FOLLOW_SELF_DOC)
+    def delete(self, user_id: int) -> FollowState:
+        """Stop following a user (idempotent)"""
+        me = _other_user(user_id)
+        return _answer(unfollow(me.id, user_id), user_id)
+
+
+def _follow_page(user_id: int, counter: Any, listed: Any, anchor: Any, pagination: Any) -> list[User]:
+    """One page of the users on one side of `user_id`'s follows, most recent follow first: the
+    total is the user's counter column (one statement, which also tells a missing user), then
+    one statement for the page."""
+    total = db.session.execute(db.select(counter).where(User.id == user_id)).scalar_one_or_none()
+    if total is None:
+        _not_found(user_id)
+    stmt: Select[Any] = (
+        db.select(User).join(Follow, listed == User.id).where(anchor == user_id).order_by(Follow.id.desc())
+    )
+    return page_of(stmt, total, pagination)
+
+
+@users_blp.route("/<id:user_id>/followers")
+class Followers(MethodView):
+    @users_blp.doc(operationId="listFollowers")
+    @users_blp.response(200, UserPublicSchema(many=True))
+    @users_blp.alt_response(404, **NOT_FOUND_DOC)
+    @users_blp.paginate(**PAGE_SIZES)
+    def get(self, user_id: int, pagination_parameters: Any) -> list[User]:
+        """List a user's followers, most recent follow first"""
+        return _follow_page(
+            user_id, User.follower_count, Follow.follower_id, Follow.followee_id, pagination_parameters
+        )
+
+
+@users_blp.route("/<id:user_id>/following")
+class Following(MethodView):
+    @users_blp.doc(operationId="listFollowing")
+    @users_blp.response(200, UserPublicSchema(many=True))
+    @users_blp.alt_response(404, **NOT_FOUND_DOC)
+    @users_blp.paginate(**PAGE_SIZES)
+    def get(self, user_id: int, pagination_parameters: Any) -> list[User]:
+        """List the users a user follows, most recent follow first"""
+        return _follow_page(
+            user_id, User.following_count, Follow.followee_id, Follow.follower_id, pagination_parameters
+        )
+
+
+@boards_blp.route("/feed")
+class Feed(MethodView):
+    @auth_required(boards_blp)
+    @boards_blp.doc(operationId="listFeed")
+    @boards_blp.arguments(FeedArgsSchema, location="query")
+    @boards_blp.response(200, BoardSchema(many=True))
+    @boards_blp.paginate(**PAGE_SIZES)
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Response:
+        """List the boards of the users you follow, newest first (page numbers, or keyset pages with `before`)"""
+        me: TokenUser = get_current_user()
+        return list_boards({**args, "followed_by": me.id}, pagination_parameters, me)
