@@ -23,7 +23,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
-from resources import auth, boards, health, users
+from resources import auth, boards, health, messages, users
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
@@ -72,6 +72,7 @@ class Config:
             "JWT_DECODE_ALGORITHMS": ["HS256"],
             "REDIS_URL": env.get("REDIS_URL"),
             "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
+            "MESSAGE_RATE_LIMIT": env.get("MESSAGE_RATE_LIMIT", "30 per minute"),
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
             "CORS_ORIGINS": cors_origins(env.get("CORS_ORIGINS")),
             "API_TITLE": "Board API",
@@ -137,7 +138,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     blocklist.init_app(app)
     init_jwt(app)
 
-    for module in (auth, users, boards, health):
+    for module in (auth, users, boards, messages, health):
         api.register_blueprint(module.blp)
     init_rate_limits(app)
     app.register_blueprint(

@@ -13,11 +13,12 @@ import time
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask_jwt_extended import current_user
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
-from errors import ErrorSchema, error_response
+from errors import ErrorSchema, error_body, error_response
 from models import User
 
 LOGIN_ENDPOINT = "Auth.Login"
@@ -97,10 +98,17 @@ def init_rate_limits(app: Flask) -> Limiter:
     scope_hooks_to_blueprint(app, limiter, LOGIN_ENDPOINT.split(".")[0])
     limit = limiter.limit(login_limit, key_func=login_key)
     app.view_functions[LOGIN_ENDPOINT] = limit(app.view_functions[LOGIN_ENDPOINT])
+    limit_message_sending(app, limiter)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded) -> Response:
-        response = error_response(429, "Too many login attempts: wait before trying again.", "rate_limited")
+        # Limits with their own error_message (messages) say so; the login limit has none.
+        message = (
+            exc.description
+            if exc.limit.error_message
+            else "Too many login attempts: wait before trying again."
+        )
+        response = error_response(429, message, "rate_limited")
         current = limiter.current_limit
         # The window's own reset time: RequestLimit.reset_at rounds it up by a whole second.
         reset_at = current.window[0] if current else time.time() + 60
@@ -108,3 +116,42 @@ def init_rate_limits(app: Flask) -> Limiter:
         return response
 
     return limiter
+
+
+# Messages (CONTRACT §10): MESSAGE_RATE_LIMIT per sender, in the same storage as the login limit.
+MESSAGE_LIMIT_EXTENSION = "message_rate_limit"
+MESSAGE_RATE_LIMITED = "Too many messages sent: wait before sending more."
+MESSAGE_RATE_LIMITED_DOC = {
+    "schema": ErrorSchema,
+    "description": "Too many messages sent by this user (MESSAGE_RATE_LIMIT; error: rate_limited).",
+    "headers": RETRY_AFTER_HEADER,
+    "example": error_body(429, MESSAGE_RATE_LIMITED, "rate_limited"),
+}
+
+
+def sender_key() -> str:
+    return f"sender:{current_user.id}"
+
+
+def limit_message_sending(app: Flask, limiter: Limiter) -> None:
+    """Register the per-sender budget; the view spends from it with `count_sent_message()`.
+
+    The view calls it after authentication: the key is the token's user, known only then (a
+    limit on the view function itself would run before the token is checked, and a forged token
+    could spend someone else's budget). Flask-Limiter limits a plain function like a view.
+    """
+
+    @limiter.shared_limit(
+        lambda: current_app.config["MESSAGE_RATE_LIMIT"],
+        scope="send-message",
+        key_func=sender_key,
+        error_message=MESSAGE_RATE_LIMITED,
+    )
+    def spend() -> None:
+        """One message: raises RateLimitExceeded (→ 429) when the sender's budget is spent."""
+
+    app.extensions[MESSAGE_LIMIT_EXTENSION] = spend
+
+
+def count_sent_message() -> None:
+    current_app.extensions[MESSAGE_LIMIT_EXTENSION]()

@@ -49,6 +49,9 @@ class User(db.Model):
     token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # The login (token family) that changed the password keeps its older-generation tokens.
     kept_token_family: Mapped[str | None] = mapped_column(String(64))
+    # Unread received messages, moved atomically with them (models/message.py): GET /auth/me
+    # reads it with the token's user, no COUNT.
+    unread_messages: Mapped[int] = mapped_column(default=0, server_default="0")
 
     boards: Mapped[list[Board]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -112,6 +115,7 @@ class TokenUser:
     created_at: datetime
     token_generation: int
     kept_token_family: str | None
+    unread_messages: int
 
     @property
     def token_stamp(self) -> int:

@@ -15,7 +15,15 @@ from models.user import burn_password_check
 from ratelimit import RATE_LIMITED_DOC
 from resources.access import CONFLICT_DOC, ensure_available, save_user
 from resources.blueprint import Blueprint
-from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
+from schemas import (
+    LoginSchema,
+    LogoutSchema,
+    MeSchema,
+    MessageSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+)
 
 blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log in, refresh and log out.")
 
@@ -117,9 +125,9 @@ def _decode_own_refresh_token(token: str, subject: str) -> dict[str, Any]:
 @blp.route("/me")
 class Me(MethodView):
     @auth_required(blp)
-    @blp.response(200, UserSchema)
+    @blp.response(200, MeSchema)
     def get(self) -> User:
-        """The current user, email included"""
+        """The current user, email included, and the number of unread messages"""
         # The user itself, not the current_user proxy: dumping goes through every field, and each
         # access through the proxy costs a context lookup.
         return get_current_user()

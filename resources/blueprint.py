@@ -14,12 +14,19 @@ from functools import wraps
 from typing import Any, NoReturn
 
 import flask_smorest
-from flask import request
+from flask import Response, request
 from flask_smorest import abort
 
 from resources.smorest_tuning import KeysetPaginationMixin, SchemaReusingParser
 
 BODY_REQUIRED = "A JSON request body is required."
+
+
+def no_store(response: Response) -> Response:
+    """`Cache-Control: no-store` (CONTRACT §2): private data must stay in no browser or proxy cache.
+    An after_request hook for a blueprint of private resources, errors included."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def check_json_body(required: bool) -> None:

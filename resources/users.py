@@ -10,6 +10,7 @@ from db import db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
+from models.message import delete_messages_of_user
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
@@ -97,6 +98,7 @@ class UserById(MethodView):
             require_fresh_token()
         # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
         db.session.execute(db.delete(Board).where(Board.author_id == user.id))
+        delete_messages_of_user(user.id)
         db.session.delete(user)
         db.session.commit()
 

@@ -1,6 +1,12 @@
 from schemas.auth import LoginSchema, LogoutSchema, MessageSchema, TokenSchema
 from schemas.board import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
-from schemas.user import UserCreateSchema, UserPublicSchema, UserSchema, UserUpdateSchema
+from schemas.message import (
+    PrivateMessageCreateSchema,
+    PrivateMessageListArgsSchema,
+    PrivateMessageSchema,
+    PrivateMessageUpdateSchema,
+)
+from schemas.user import MeSchema, UserCreateSchema, UserPublicSchema, UserSchema, UserUpdateSchema
 
 __all__ = [
     "BoardCreateSchema",
@@ -9,7 +15,12 @@ __all__ = [
     "BoardUpdateSchema",
     "LoginSchema",
     "LogoutSchema",
+    "MeSchema",
     "MessageSchema",
+    "PrivateMessageCreateSchema",
+    "PrivateMessageListArgsSchema",
+    "PrivateMessageSchema",
+    "PrivateMessageUpdateSchema",
     "TokenSchema",
     "UserCreateSchema",
     "UserPublicSchema",

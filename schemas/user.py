@@ -27,6 +27,16 @@ class UserSchema(UserPublicSchema):
     is_admin = fields.Boolean(dump_only=True, metadata={"example": False})
 
 
+class MeSchema(UserSchema):
+    """The current user (GET /auth/me): the profile, and what only they may know."""
+
+    unread_messages = fields.Integer(
+        required=True,
+        dump_only=True,
+        metadata={"description": "Unread messages in the user's box (CONTRACT §10)", "example": 0},
+    )
+
+
 class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=USERNAME, metadata={"example": "alice"})
     email = _email_field(required=True)

@@ -24,8 +24,8 @@ from tests.conftest import make_app
 from tests.databases import requires_mysql
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"alembic_version", "users", "revoked_tokens", "boards", "table_counts"}
-HEAD = "0005"  # the newest revision in migrations/versions
+TABLES = {"alembic_version", "users", "revoked_tokens", "boards", "table_counts", "messages"}
+HEAD = "0009"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 

@@ -17,6 +17,11 @@ PROTECTED = {
     ("/boards/{board_id}", "delete"),
     ("/users/{user_id}", "patch"),
     ("/users/{user_id}", "delete"),
+    ("/messages", "get"),
+    ("/messages", "post"),
+    ("/messages/{message_id}", "get"),
+    ("/messages/{message_id}", "patch"),
+    ("/messages/{message_id}", "delete"),
 }
 
 
