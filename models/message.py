@@ -90,7 +90,7 @@ def send_message(sender_id: int, recipient_id: int, content: str) -> tuple[int, 
     if sender_id == recipient_id:
         return None
     params = {"sender_id": sender_id, "recipient_id": recipient_id}
-    names = dict(db.session.connection().execute(LOCK_PARTIES, params).tuples().all())
+    names = dict(db.session.connection().execute(LOCK_PARTIES, params).all())
     # SQLite has no row locks: the recipient may be deleted between that read and this write.
     if recipient_id not in names or not _execute(COUNT_UNREAD, {"user_id": recipient_id}):
         return None

@@ -74,7 +74,7 @@ def test_every_proposed_request_body_succeeds_pressed_in_order(client: FlaskClie
     assert client.post("/auth/register", json=recipient).json["id"] == 2
     sent, _ = press("POST", "/messages", auth)
     assert sent.status_code == 201, sent.json
-    recipient_tokens = client.post("/auth/login", json=recipient).json
+    recipient_tokens = client.post("/auth/login", json={"username": "recipient", "password": PASSWORD}).json
     read, body = press(
         "PATCH",
         "/messages/{message_id}",
