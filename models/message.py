@@ -9,9 +9,12 @@ change of it is an atomic `UPDATE … SET n = n ± 1` in the same transaction as
 guarded by a conditional UPDATE of that row (`… AND read_at IS NULL`), so that two racing
 requests (two reads, a read and a delete) can move it only once.
 
-Lock order on MySQL/MariaDB: users rows first (in id order), then message rows. Sending locks
-both parties' rows before inserting (the foreign key checks would otherwise take shared locks on
-them in a racing order: two users messaging each other at once would deadlock).
+Lock order on MySQL/MariaDB: users rows first (in id order), then message rows. InnoDB checks
+the foreign key, taking a shared lock on the users row, whenever a write touches an index that
+holds sender_id or recipient_id: inserting a message, and also flagging it read or deleted. Two
+transactions holding that shared lock and then both moving the counter (an exclusive lock on the
+same row) deadlock; so does a crossing pair of sends. Every write here therefore locks the users
+rows it involves first, exclusively: the foreign key checks then find them already held.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ LOCK_PARTIES = (
     .order_by(User.id)
     .with_for_update()
 )
+LOCK_USER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
 COUNT_UNREAD = (
     update(User).where(User.id == bindparam("user_id")).values(unread_messages=User.unread_messages + 1)
 )
@@ -106,6 +110,7 @@ def send_message(sender_id: int, recipient_id: int, content: str) -> tuple[int, 
 def mark_read(message_id: int, recipient_id: int, now: datetime) -> bool:
     """Set read_at once and uncount it (not committed); False when it was read (or deleted) already."""
     params = {"message_id": message_id, "user_id": recipient_id, "now": now}
+    _execute(LOCK_USER, params)
     if not _execute(MARK_READ, params):
         return False
     _execute(UNCOUNT_UNREAD, {"user_id": recipient_id})
@@ -116,6 +121,7 @@ def delete_copy(message_id: int, user_id: int, *, as_sender: bool) -> bool:
     """Delete the caller's copy (not committed), and the row when the other party has none left.
     False when the caller had no copy (any more)."""
     params = {"message_id": message_id, "user_id": user_id}
+    _execute(LOCK_USER, params)
     if as_sender:
         deleted = _execute(DELETE_SENT, params)
     elif _execute(DELETE_UNREAD_RECEIVED, params):
@@ -136,7 +142,7 @@ def delete_messages_of_user(user_id: int) -> None:
     recipient_id). The user row is locked first, as sending does (see the module's docstring).
     """
     connection = db.session.connection()
-    connection.execute(select(User.id).where(User.id == user_id).with_for_update())
+    connection.execute(LOCK_USER, {"user_id": user_id})
     connection.execute(delete(Message).where(Message.sender_id == user_id, Message.recipient_deleted))
     connection.execute(delete(Message).where(Message.recipient_id == user_id, Message.sender_deleted))
     connection.execute(

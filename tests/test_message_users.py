@@ -157,11 +157,12 @@ def test_single_message_operations_cost_a_constant_number_of_statements(app, cli
     url = f"/messages/{message_id}"
     assert cost(app, client, url, headers=bob["headers"])[0] == auth + 1
     read = cost(app, client, url, method="PATCH", json={"read": True}, headers=bob["headers"])
-    assert read[0] == auth + 3, read[1]  # SELECT, UPDATE the message, UPDATE the counter
+    assert read[0] == auth + 4, read[1]  # SELECT, lock the user, UPDATE the message, the counter
     again = cost(app, client, url, method="PATCH", json={"read": True}, headers=bob["headers"])
     assert again[0] == auth + 1, again[1]
     deleted = cost(app, client, url, method="DELETE", headers=bob["headers"])
-    assert deleted[0] == auth + 4, deleted[1]  # SELECT, UPDATE unread (none), UPDATE read, DELETE if last
+    # SELECT, lock the user, UPDATE if unread (it is not), UPDATE, DELETE if nobody keeps it.
+    assert deleted[0] == auth + 5, deleted[1]
 
 
 def test_deleting_a_user_with_many_messages_costs_a_constant_number_of_statements(app, client, alice, bob):
