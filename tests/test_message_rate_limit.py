@@ -112,3 +112,10 @@ def test_two_instances_share_one_budget_through_redis(two_instances, redis_serve
     assert post(second, bob, alice["id"]).status_code == 201
     stored = redis.Redis.from_url(redis_server.url).keys("*send-message*")
     assert len(stored) == 2, stored  # one window per sender
+
+
+def test_a_send_to_an_unknown_recipient_spends_the_budget(app, client, make_user):
+    app.config["MESSAGE_RATE_LIMIT"] = "1 per minute"
+    alice, bob = make_user("alice"), make_user("bob")
+    assert post(client, alice, 999999).status_code == 422
+    assert_limited(post(client, alice, bob["id"]))
