@@ -35,7 +35,7 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
     assert "No new upgrade operations detected" in check.stdout + check.stderr
 
     tables = set(inspect(create_engine(empty_sqlite)).get_table_names())
-    assert tables == {"alembic_version", "users", "boards", "revoked_tokens", "table_counts"}
+    assert tables == {"alembic_version", "users", "boards", "revoked_tokens", "table_counts", "messages"}
 
 
 def test_models_and_migrations_agree(empty_sqlite):
