@@ -48,10 +48,5 @@ def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('unread_messages')
 
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_messages_unread')
-        batch_op.drop_index('ix_messages_sent')
-        batch_op.drop_index('ix_messages_received')
-        batch_op.drop_index('ix_messages_conversation')
-
+    # The indexes go with the table: MySQL refuses to drop one that a foreign key still needs.
     op.drop_table('messages')
