@@ -20,10 +20,12 @@ rows it involves first, exclusively: the foreign key checks then find them alrea
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Text, bindparam, delete, false, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import Executable
 
 from db import UTCDateTime, db, utcnow
 from models.user import User
@@ -82,9 +84,14 @@ DELETE_SENT = update(Message).where(*_SENT).values(sender_deleted=true())
 DROP_IF_NOBODY_KEEPS_IT = delete(Message).where(*_MINE, Message.sender_deleted, Message.recipient_deleted)
 
 
-def _execute(statement, params: dict) -> int:  # type: ignore[no-untyped-def, type-arg]
+def _execute(statement: Executable, params: dict[str, Any]) -> int:
     """Run a Core statement on the session's connection; the number of rows it matched."""
     return db.session.connection().execute(statement, params).rowcount
+
+
+def _lock_user(user_id: int) -> None:
+    """Lock the user's row until the transaction ends (MySQL/MariaDB; a no-op on SQLite)."""
+    db.session.connection().execute(LOCK_USER, {"user_id": user_id}).all()
 
 
 def send_message(sender_id: int, recipient_id: int, content: str) -> tuple[int, str, datetime] | None:
@@ -109,8 +116,8 @@ def send_message(sender_id: int, recipient_id: int, content: str) -> tuple[int, 
 
 def mark_read(message_id: int, recipient_id: int, now: datetime) -> bool:
     """Set read_at once and uncount it (not committed); False when it was read (or deleted) already."""
+    _lock_user(recipient_id)
     params = {"message_id": message_id, "user_id": recipient_id, "now": now}
-    _execute(LOCK_USER, params)
     if not _execute(MARK_READ, params):
         return False
     _execute(UNCOUNT_UNREAD, {"user_id": recipient_id})
@@ -120,8 +127,8 @@ def mark_read(message_id: int, recipient_id: int, now: datetime) -> bool:
 def delete_copy(message_id: int, user_id: int, *, as_sender: bool) -> bool:
     """Delete the caller's copy (not committed), and the row when the other party has none left.
     False when the caller had no copy (any more)."""
+    _lock_user(user_id)
     params = {"message_id": message_id, "user_id": user_id}
-    _execute(LOCK_USER, params)
     if as_sender:
         deleted = _execute(DELETE_SENT, params)
     elif _execute(DELETE_UNREAD_RECEIVED, params):
@@ -141,8 +148,8 @@ def delete_messages_of_user(user_id: int) -> None:
     Statements: a constant five, whatever the number of messages (index ranges on sender_id and
     recipient_id). The user row is locked first, as sending does (see the module's docstring).
     """
+    _lock_user(user_id)
     connection = db.session.connection()
-    connection.execute(LOCK_USER, {"user_id": user_id})
     connection.execute(delete(Message).where(Message.sender_id == user_id, Message.recipient_deleted))
     connection.execute(delete(Message).where(Message.recipient_id == user_id, Message.sender_deleted))
     connection.execute(
