@@ -24,7 +24,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
-from resources import auth, boards, comments, follows, health, home, marks, users  # noqa: F401 (marks: see create_app)
+from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
@@ -80,6 +80,7 @@ class Config:
             "LOGIN_ADDRESS_RATE_LIMIT": env.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
             "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT", "10 per hour"),
             "REFRESH_RATE_LIMIT": env.get("REFRESH_RATE_LIMIT", "60 per minute"),
+            "MESSAGE_RATE_LIMIT": env.get("MESSAGE_RATE_LIMIT", "30 per minute"),
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
             "CORS_ORIGINS": cors_origins(env.get("CORS_ORIGINS")),
             "API_TITLE": "Board API",
@@ -153,7 +154,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # resources.marks and resources.follows, imported above, add their routes to the Users and
     # Boards blueprints (their tags).
     assert follows.users_blp is users.blp and follows.boards_blp is boards.blp
-    for module in (auth, users, boards, comments, health):
+    for module in (auth, users, boards, comments, messages, health):
         api.register_blueprint(module.blp)
     init_rate_limits(app)
     app.register_blueprint(

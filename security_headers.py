@@ -33,14 +33,16 @@ def init_security_headers(app: Flask) -> None:
     app.wsgi_app = SecureWSGIMiddleware(app.wsgi_app, secure=SECURITY_HEADERS)  # type: ignore[method-assign]
 
 
-def _no_store(response: Response) -> Response:
+def set_no_store(response: Response) -> Response:
+    """`Cache-Control: no-store` on a response; also an after_request hook for a blueprint whose
+    every answer is private (messages), errors included."""
     response.headers[NO_STORE.header_name] = NO_STORE.header_value
     return response
 
 
 def mark_no_store() -> None:
     """This request's response, error or not, carries tokens or private data: no cache keeps it."""
-    after_this_request(_no_store)
+    after_this_request(set_no_store)
 
 
 def no_store(view: F) -> F:

@@ -2,6 +2,7 @@ from models.board import Board
 from models.comment import Comment
 from models.follow import Follow, FollowState
 from models.mark import BoardLike, BoardScrap
+from models.message import Message
 from models.revoked_token import RevokedToken
 from models.table_count import TableCount
 from models.user import TokenUser, User
@@ -13,6 +14,7 @@ __all__ = [
     "Comment",
     "Follow",
     "FollowState",
+    "Message",
     "RevokedToken",
     "TableCount",
     "TokenUser",

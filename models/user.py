@@ -55,6 +55,9 @@ class User(db.Model):
     # The user's boards, kept by triggers on boards (models/board.py): the feed's total is the sum
     # over the followees instead of a COUNT(*) over their boards, which grows with the table.
     board_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Unread received messages, moved atomically with them (models/message.py): GET /auth/me
+    # reads it with the token's user, no COUNT.
+    unread_messages: Mapped[int] = mapped_column(default=0, server_default="0")
 
     boards: Mapped[list[Board]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -120,6 +123,7 @@ class TokenUser:
     kept_token_family: str | None
     follower_count: int
     following_count: int
+    unread_messages: int
 
     @property
     def token_stamp(self) -> int:

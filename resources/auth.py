@@ -17,7 +17,15 @@ from ratelimit import RATE_LIMIT_HEADERS, rate_limit
 from resources.access import CONFLICT_DOC, ensure_available, save_user
 from resources.auth_limits import ADDRESS_LOGINS, FAILED_LOGINS, REFRESHES, REGISTRATIONS
 from resources.blueprint import Blueprint
-from schemas import LoginSchema, LogoutSchema, MessageSchema, TokenSchema, UserCreateSchema, UserSchema
+from schemas import (
+    LoginSchema,
+    LogoutSchema,
+    MeSchema,
+    MessageSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+)
 from security_headers import no_store
 
 blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log in, refresh and log out.")
@@ -133,9 +141,9 @@ class Me(MethodView):
     @blp.doc(operationId="getCurrentUser")
     @no_store
     @auth_required(blp)
-    @blp.response(200, UserSchema)
+    @blp.response(200, MeSchema)
     def get(self) -> User:
-        """The current user, email included"""
+        """The current user, email included, and the number of unread messages"""
         # The user itself, not the current_user proxy: dumping goes through every field, and each
         # access through the proxy costs a context lookup.
         return get_current_user()

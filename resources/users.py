@@ -13,6 +13,7 @@ from models import Board, TokenUser, User
 from models.comment import delete_comments_of_user
 from models.follow import delete_follows_of_user, is_following
 from models.mark import delete_marks_of_user
+from models.message import delete_messages_of_user
 from openapi_examples import validation_example
 from ratelimit import RATE_LIMIT_HEADERS, rate_limit
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
@@ -130,6 +131,7 @@ class UserById(MethodView):
         delete_marks_of_user(user.id)
         # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
         db.session.execute(db.delete(Board).where(Board.author_id == user.id))
+        delete_messages_of_user(user.id)
         db.session.delete(user)
         db.session.commit()
 

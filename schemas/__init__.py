@@ -1,7 +1,14 @@
 from schemas.auth import LoginSchema, LogoutSchema, MessageSchema, TokenSchema
 from schemas.board import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 from schemas.follow import FeedArgsSchema, FollowStateSchema
+from schemas.message import (
+    PrivateMessageCreateSchema,
+    PrivateMessageListArgsSchema,
+    PrivateMessageSchema,
+    PrivateMessageUpdateSchema,
+)
 from schemas.user import (
+    MeSchema,
     UserCreateSchema,
     UserProfileSchema,
     UserPublicSchema,
@@ -18,7 +25,12 @@ __all__ = [
     "FollowStateSchema",
     "LoginSchema",
     "LogoutSchema",
+    "MeSchema",
     "MessageSchema",
+    "PrivateMessageCreateSchema",
+    "PrivateMessageListArgsSchema",
+    "PrivateMessageSchema",
+    "PrivateMessageUpdateSchema",
     "TokenSchema",
     "UserCreateSchema",
     "UserProfileSchema",

@@ -61,6 +61,16 @@ class UserProfileSchema(UserPublicSchema):
     )
 
 
+class MeSchema(UserSchema):
+    """The current user (GET /auth/me): the profile, and what only they may know."""
+
+    unread_messages = fields.Integer(
+        required=True,
+        dump_only=True,
+        metadata={"description": "Unread messages in the user's box (CONTRACT §10)", "example": 0},
+    )
+
+
 class UserCreateSchema(Schema):
     # Not the README walkthrough's "alice": the example works on a database where it already ran.
     username = fields.String(required=True, validate=USERNAME, metadata={"example": "bob", **USERNAME_LENGTH})

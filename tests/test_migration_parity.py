@@ -34,8 +34,9 @@ TABLES = {
     "board_scraps",
     "comments",
     "follows",
+    "messages",
 }
-HEAD = "0008"  # the newest revision in migrations/versions
+HEAD = "0009"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 

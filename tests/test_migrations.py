@@ -45,6 +45,7 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "board_scraps",
         "comments",
         "follows",
+        "messages",
     }
 
 

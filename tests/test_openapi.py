@@ -27,6 +27,11 @@ PROTECTED = {
     ("/users/{user_id}/follow", "put"),
     ("/users/{user_id}/follow", "delete"),
     ("/boards/feed", "get"),
+    ("/messages", "get"),
+    ("/messages", "post"),
+    ("/messages/{message_id}", "get"),
+    ("/messages/{message_id}", "patch"),
+    ("/messages/{message_id}", "delete"),
 }
 
 

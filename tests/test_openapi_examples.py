@@ -11,7 +11,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.conftest import bearer
+from tests.conftest import PASSWORD, bearer
 
 PLACEHOLDERS = {"string": "string", "integer": 0, "number": 0, "boolean": True}
 
@@ -75,6 +75,20 @@ def test_every_proposed_request_body_succeeds_pressed_in_order(client: FlaskClie
     renamed, body = press("PATCH", "/users/{user_id}", auth, user_id=registered.json["id"])
     assert renamed.status_code == 200, renamed.json
     assert {key: renamed.json[key] for key in body} == body
+    # The message example writes to user 2: registered here, it reads the message (PATCH).
+    recipient = {"username": "recipient", "email": "recipient@example.com", "password": PASSWORD}
+    assert client.post("/auth/register", json=recipient).json["id"] == 2
+    sent, _ = press("POST", "/messages", auth)
+    assert sent.status_code == 201, sent.json
+    recipient_tokens = client.post("/auth/login", json={"username": "recipient", "password": PASSWORD}).json
+    read, body = press(
+        "PATCH",
+        "/messages/{message_id}",
+        bearer(recipient_tokens["access_token"]),
+        message_id=sent.json["id"],
+    )
+    assert read.status_code == 200, read.json
+    assert read.json["read_at"] is not None
     logged_out, _ = press("POST", "/auth/logout", auth)
     assert logged_out.status_code == 200, logged_out.json
 

@@ -108,8 +108,9 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
     # find their other comments), moves the counts of the boards they liked or scrapped and deletes
     # those marks (2 + 2, see models/mark.py), DELETEs the boards in one statement, then the user:
     # constant, however many boards. Its follows cost five more (models.follow.delete_follows_of_user),
-    # up to 1,000 follows.
-    assert count == auth + 6 + 4 + 5, statements
+    # up to 1,000 follows. Messages (models.message.delete_messages_of_user): lock the user row, two
+    # DELETEs, two UPDATEs.
+    assert count == auth + 6 + 4 + 5 + 5, statements
 
 
 def test_board_author_can_never_be_lazy_loaded(app, seeded):
@@ -324,4 +325,4 @@ def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statement
     # Load the user, lock boards, delete comments on their boards, find their comments, move the
     # reply and comment counts, delete, make placeholders, drop emptied placeholders, then their
     # boards and the user.
-    assert costs == [11 + 4 + 5, 11 + 4 + 5], statements  # + the likes and scraps, the follows (see above)
+    assert costs == [11 + 4 + 5 + 5] * 2, statements  # + the likes and scraps, follows, messages (see above)

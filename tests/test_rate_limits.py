@@ -48,6 +48,7 @@ def test_the_defaults_are_the_contracts():
         "LOGIN_ADDRESS_RATE_LIMIT": "30 per minute",
         "REGISTER_RATE_LIMIT": "10 per hour",
         "REFRESH_RATE_LIMIT": "60 per minute",
+        "MESSAGE_RATE_LIMIT": "30 per minute",
     }
 
 
@@ -177,6 +178,7 @@ LIMITED = {
     ("/auth/register", "post"): ["REGISTER_RATE_LIMIT"],
     ("/auth/refresh", "post"): ["REFRESH_RATE_LIMIT"],
     ("/users/{user_id}", "patch"): ["LOGIN_RATE_LIMIT"],
+    ("/messages", "post"): ["MESSAGE_RATE_LIMIT"],
 }
 
 
@@ -191,7 +193,7 @@ def test_openapi_documents_each_limit(client):
         assert limited["headers"]["Retry-After"]["required"] is True
         for setting in settings:
             assert f"`{setting}`" in limited["description"]
-        success = responses["201" if path == "/auth/register" else "200"]
+        success = responses["201" if path in ("/auth/register", "/messages") else "200"]
         for headers in (limited["headers"], success["headers"]):
             assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(headers)
     documented = [

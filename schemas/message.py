@@ -1,0 +1,96 @@
+"""Private messages (CONTRACT §10). Named `PrivateMessage…`: `MessageSchema` is the
+`{"message": …}` body of schemas/auth.py, and OpenAPI component names must differ."""
+
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from schemas.board import MAX_ID
+from schemas.text import multi_line
+
+MAX_CONTENT = 1000
+
+
+class MessagePartySchema(Schema):
+    id = fields.Integer(required=True, dump_only=True, metadata={"example": 2})
+    username = fields.String(required=True, dump_only=True, metadata={"example": "bob"})
+
+
+class PrivateMessageSchema(Schema):
+    id = fields.Integer(required=True, dump_only=True, metadata={"example": 1})
+    sender = fields.Nested(
+        MessagePartySchema,
+        required=True,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "null once the sender's account is deleted"},
+    )
+    recipient = fields.Nested(
+        MessagePartySchema,
+        required=True,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "null once the recipient's account is deleted"},
+    )
+    content = fields.String(required=True, dump_only=True, metadata={"example": "Hi Bob, about your post…"})
+    created_at = fields.DateTime(required=True, dump_only=True)
+    read_at = fields.DateTime(
+        required=True,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the recipient marked it read; null while unread"},
+    )
+
+
+def message_json(
+    id: int,
+    sender_id: int | None,
+    sender_username: str | None,
+    recipient_id: int | None,
+    recipient_username: str | None,
+    content: str,
+    created_at: datetime,
+    read_at: datetime | None,
+) -> dict[str, Any]:
+    """Exactly `PrivateMessageSchema().dump(...)` (a test holds them equal), built from a row:
+    marshmallow walking the fields would cost more than the page's SQL (see schemas.board)."""
+    return {
+        "id": id,
+        "sender": None if sender_id is None else {"id": sender_id, "username": sender_username},
+        "recipient": None if recipient_id is None else {"id": recipient_id, "username": recipient_username},
+        "content": content,
+        "created_at": created_at.isoformat(),
+        "read_at": None if read_at is None else read_at.isoformat(),
+    }
+
+
+class PrivateMessageCreateSchema(Schema):
+    recipient_id = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "The user to write to (not yourself)", "example": 2},
+    )
+    content = multi_line(
+        required=True, min_length=1, max_length=MAX_CONTENT, metadata={"example": "Hi Bob, about your post…"}
+    )
+
+
+class PrivateMessageUpdateSchema(Schema):
+    read = fields.Boolean(
+        required=True,
+        validate=validate.OneOf([True], error="A message cannot be marked unread."),
+        metadata={"description": "Only `true`: marks the message read (recipient only)", "example": True},
+    )
+
+
+class PrivateMessageListArgsSchema(Schema):
+    with_ = fields.Integer(
+        data_key="with",
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Only the conversation with this user (sent to or received from them)"},
+    )
+    unread = fields.Boolean(
+        load_default=False,
+        metadata={"description": "`true`: only received messages not read yet"},
+    )
