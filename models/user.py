@@ -49,6 +49,9 @@ class User(db.Model):
     token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # The login (token family) that changed the password keeps its older-generation tokens.
     kept_token_family: Mapped[str | None] = mapped_column(String(64))
+    # The pending password reset (password_reset.py): a keyed digest of its token, never the token.
+    password_reset_digest: Mapped[str | None] = mapped_column(exact_string(64))
+    password_reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     boards: Mapped[list[Board]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"

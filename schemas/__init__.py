@@ -1,4 +1,11 @@
-from schemas.auth import LoginSchema, LogoutSchema, MessageSchema, TokenSchema
+from schemas.auth import (
+    LoginSchema,
+    LogoutSchema,
+    MessageSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
+    TokenSchema,
+)
 from schemas.board import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 from schemas.user import UserCreateSchema, UserPublicSchema, UserSchema, UserUpdateSchema
 
@@ -10,6 +17,8 @@ __all__ = [
     "LoginSchema",
     "LogoutSchema",
     "MessageSchema",
+    "PasswordResetConfirmSchema",
+    "PasswordResetRequestSchema",
     "TokenSchema",
     "UserCreateSchema",
     "UserPublicSchema",

@@ -1,4 +1,9 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
+
+from schemas.user import PASSWORD, PASSWORD_RULES
+
+# Longer than any token this service makes (`<id>.<43 characters>`): a longer string is no token.
+MAX_RESET_TOKEN_LENGTH = 128
 
 
 class LoginSchema(Schema):
@@ -33,3 +38,37 @@ class LogoutSchema(Schema):
 
 class MessageSchema(Schema):
     message = fields.String(required=True)
+
+
+class PasswordResetRequestSchema(Schema):
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254),
+        metadata={"description": "The email address of the account", "example": "alice@example.com"},
+    )
+
+    @post_load
+    def normalise(self, data: dict, **kwargs) -> dict:
+        data["email"] = data["email"].strip().lower()
+        return data
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_RESET_TOKEN_LENGTH),
+        metadata={
+            "description": "The token of the reset link (its `token` query parameter); the example is"
+            " a placeholder, replace it with the token of your mail.",
+            "example": "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        },
+    )
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=PASSWORD,
+        metadata={
+            "description": f"The new password. {PASSWORD_RULES}",
+            "example": "a much better passphrase",
+        },
+    )
