@@ -99,7 +99,8 @@ def send_or_log(message: Message) -> bool:
         if config.get("APP_ENV") == "production":
             log.error("MAIL_SERVER is not set: mail %r to %s not sent", message.subject, message.recipients)
             return False
-        log.info("MAIL_SERVER is not set: this mail is logged, not sent.\n%s", message.as_string())
+        text = message.as_string().replace("\r\n", "\n")  # SMTP's line ends, not a log's
+        log.info("MAIL_SERVER is not set: this mail is logged, not sent.\n%s", text)
         return True
     try:
         with _TimedConnection(current_app.extensions["mail"]) as connection:

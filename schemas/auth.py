@@ -56,7 +56,7 @@ class PasswordResetRequestSchema(Schema):
 class PasswordResetConfirmSchema(Schema):
     token = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=MAX_RESET_TOKEN_LENGTH),
+        validate=validate.Length(max=MAX_RESET_TOKEN_LENGTH),
         metadata={
             "description": "The token of the reset link (its `token` query parameter); the example is"
             " a placeholder, replace it with the token of your mail.",
