@@ -70,6 +70,10 @@ def server_env(workdir: Path) -> dict[str, str]:
         LOGIN_ADDRESS_RATE_LIMIT="100000 per minute",
         REGISTER_RATE_LIMIT="100000 per minute",
         REFRESH_RATE_LIMIT="100000 per minute",
+        PASSWORD_RESET_RATE_LIMIT="100000 per minute",
+        PASSWORD_RESET_CONFIRM_RATE_LIMIT="100000 per minute",
+        # Reset mails go to the server's log only: a fuzz run must never send real mail.
+        MAIL_SERVER="",
         PYTHONPATH=str(ROOT),
     )
     return env

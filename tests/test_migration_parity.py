@@ -25,7 +25,7 @@ from tests.databases import requires_mysql
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"alembic_version", "users", "revoked_tokens", "boards", "table_counts"}
-HEAD = "0005"  # the newest revision in migrations/versions
+HEAD = "0010"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 
@@ -83,7 +83,8 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url: str, engine: 
 
 
 def test_downgrade_of_the_newest_revision_and_up_again(empty_database_url: str, engine: Engine) -> None:
-    """The newest revision (0005, the board count table and its triggers) goes down and up again."""
+    """The newest revisions (0010, the password reset columns; 0005, the board count table and its
+    triggers) go down and up again."""
     for command in (["upgrade"], ["downgrade", "0004"], ["upgrade"]):
         result = flask_db(empty_database_url, *command)
         assert result.returncode == 0, result.stderr

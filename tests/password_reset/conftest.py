@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 
-from mailer import outbox
 from tests.password_reset.support import RESET_URL
 from tests.smtp_server import SmtpServer
 
@@ -26,10 +24,3 @@ def smtp() -> Iterator[SmtpServer]:
 def app_config(smtp: SmtpServer) -> dict[str, Any]:
     """The app sends through the test's SMTP server (a test may override this fixture)."""
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "PASSWORD_RESET_URL": RESET_URL}
-
-
-@pytest.fixture(autouse=True)
-def outbox_drained(app: Flask) -> Iterator[None]:
-    """No job of this test may run into the next one (or after its database is gone)."""
-    yield
-    outbox.wait_idle()
