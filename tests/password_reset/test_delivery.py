@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from app import Config
 from mailer import outbox
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.conftest import PASSWORD, TEST_SECRET, make_app
 from tests.password_reset.support import DONE, REQUESTED, ask_reset, confirm, link_of, token_of
 from tests.servers import free_port, gunicorn, http
 
@@ -157,3 +158,15 @@ def test_under_gunicorn_sync_workers_the_mail_goes_after_the_answer(app, databas
         )
         assert (status, json.loads(body)) == (200, DONE)
     assert "outbox job failed" not in (tmp_path / "gunicorn.log").read_text()
+
+
+def test_a_database_outage_is_logged_and_the_answer_is_still_202(tmp_path, smtp, caplog):
+    unreachable = make_app(f"sqlite:///{tmp_path / 'no-such-folder' / 'board.db'}", MAIL_SERVER="127.0.0.1")
+    response = unreachable.test_client().post("/auth/password-reset", json={"email": "alice@example.com"})
+    outbox.wait_idle()
+
+    assert (response.status_code, response.json) == (202, REQUESTED)
+    (failure,) = [r for r in caplog.records if r.name == MAIL_LOGGER]
+    assert (failure.levelname, failure.getMessage()) == ("ERROR", "an outbox job failed")
+    assert isinstance(failure.exc_info[1], OperationalError)
+    assert smtp.inbox.messages == []
