@@ -7,17 +7,22 @@ from __future__ import annotations
 import json
 import logging
 import statistics
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from app import Config
+from db import db
 from mailer import outbox
 from tests.conftest import PASSWORD, TEST_SECRET, make_app
 from tests.password_reset.support import DONE, REQUESTED, ask_reset, confirm, link_of, token_of
-from tests.servers import free_port, gunicorn, http
+from tests.servers import ROOT, free_port, gunicorn, http
 
 MAIL_LOGGER = "board_api.mail"
 SUBJECT = "Reset your Board API password"
@@ -170,3 +175,50 @@ def test_a_database_outage_is_logged_and_the_answer_is_still_202(tmp_path, smtp,
     assert (failure.levelname, failure.getMessage()) == ("ERROR", "an outbox job failed")
     assert isinstance(failure.exc_info[1], OperationalError)
     assert smtp.inbox.messages == []
+
+
+def test_the_request_itself_sends_no_sql(app, client, smtp, make_user):
+    """The proof that known and unknown addresses cost the request the same: it does no database
+    work at all; the outbox thread does the lookup and writes the token (two statements)."""
+    user = make_user()
+    by_thread: list[tuple[int, str]] = []
+
+    def record(conn, cursor, statement, *args):
+        by_thread.append((threading.get_ident(), statement.split()[0]))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for email in (user["email"], "nobody@example.com"):
+            assert client.post("/auth/password-reset", json={"email": email}).status_code == 202
+            outbox.wait_idle()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    request_thread = threading.get_ident()
+    assert [verb for thread, verb in by_thread if thread == request_thread] == []
+    # Known: the lookup and the new digest; unknown: the lookup alone.
+    assert [verb for thread, verb in by_thread if thread != request_thread] == ["SELECT", "UPDATE", "SELECT"]
+    assert len(smtp.inbox.wait_for(1)) == 1
+
+
+def test_queued_mail_is_sent_before_the_process_exits(tmp_path):
+    """A worker recycled or stopped gives its queued jobs a few seconds (mailer's atexit drain)."""
+    done = tmp_path / "done"
+    script = f"""
+import time
+from flask import Flask
+from mailer import outbox
+
+def job():
+    time.sleep(0.5)
+    open({str(done)!r}, "w").write("sent")
+
+outbox.submit(Flask("drain"), job)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert done.read_text() == "sent"
