@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 import blocklist
 import cli
 import dev_secret
+import mailer
 from db import compare_type, db, engine_options
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
@@ -81,6 +82,15 @@ class Config:
             "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT", "10 per hour"),
             "REFRESH_RATE_LIMIT": env.get("REFRESH_RATE_LIMIT", "60 per minute"),
             "MESSAGE_RATE_LIMIT": env.get("MESSAGE_RATE_LIMIT", "30 per minute"),
+            "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
+            "PASSWORD_RESET_CONFIRM_RATE_LIMIT": env.get(
+                "PASSWORD_RESET_CONFIRM_RATE_LIMIT", "10 per minute"
+            ),
+            # Password reset (password_reset.py) and the mail that carries its link (mailer.py).
+            "PASSWORD_RESET_EXPIRES": int(env.get("PASSWORD_RESET_EXPIRES", 1800)),
+            "PASSWORD_RESET_URL": env.get("PASSWORD_RESET_URL")
+            or f"http://127.0.0.1:{env.get('PORT') or 5000}/reset-password",
+            **mailer.mail_settings(env),
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
             "CORS_ORIGINS": cors_origins(env.get("CORS_ORIGINS")),
             "API_TITLE": "Board API",
@@ -149,6 +159,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_security_headers(app)
     init_cors(app)
     blocklist.init_app(app)
+    mailer.init_mail(app)
     init_jwt(app)
 
     # resources.marks and resources.follows, imported above, add their routes to the Users and

@@ -126,7 +126,11 @@ class ErrorExamplesPlugin(BasePlugin):
                     if status not in responses and str(status) not in responses:
                         responses[str(status)] = error_response_doc(status, BODY_ERRORS[status])
             for status in list(responses):
-                if str(status) == "422":
+                response = responses[status]
+                own_example = isinstance(response, dict) and "example" in response.get("content", {}).get(
+                    "application/json", {}
+                )
+                if str(status) == "422" and not own_example:
                     # An operation's own 422 instead of the shared one (a name, resolved later).
                     example = error_body(
                         422, errors=errors or derived_validation_errors(self.spec, operation)

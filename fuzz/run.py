@@ -72,6 +72,10 @@ def server_env(workdir: Path) -> dict[str, str]:
         REFRESH_RATE_LIMIT="100000 per minute",
         # Likewise for sending messages: 429s would hide the sending code from the fuzzer.
         MESSAGE_RATE_LIMIT="100000 per minute",
+        PASSWORD_RESET_RATE_LIMIT="100000 per minute",
+        PASSWORD_RESET_CONFIRM_RATE_LIMIT="100000 per minute",
+        # Reset mails go to the server's log only: a fuzz run must never send real mail.
+        MAIL_SERVER="",
         PYTHONPATH=str(ROOT),
     )
     return env

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, NoReturn
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user, decode_token, get_current_user, get_jwt
@@ -13,22 +13,39 @@ from jwt_utils import REVOKED_MESSAGE, auth_required, issue_tokens, require_clai
 from models import User
 from models.user import burn_password_check
 from openapi_examples import validation_example
+from password_reset import request_reset, spend_token, user_of_token
 from ratelimit import RATE_LIMIT_HEADERS, rate_limit
 from resources.access import CONFLICT_DOC, ensure_available, save_user
-from resources.auth_limits import ADDRESS_LOGINS, FAILED_LOGINS, REFRESHES, REGISTRATIONS
+from resources.auth_limits import (
+    ADDRESS_LOGINS,
+    FAILED_LOGINS,
+    REFRESHES,
+    REGISTRATIONS,
+    RESET_CONFIRMATIONS,
+    RESET_REQUESTS,
+    RESET_REQUESTS_PER_EMAIL,
+)
 from resources.blueprint import Blueprint
 from schemas import (
     LoginSchema,
     LogoutSchema,
     MeSchema,
     MessageSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
     TokenSchema,
     UserCreateSchema,
     UserSchema,
 )
+from security import password_policy_errors
 from security_headers import no_store
 
-blp = Blueprint("Auth", __name__, url_prefix="/auth", description="Register, log in, refresh and log out.")
+blp = Blueprint(
+    "Auth",
+    __name__,
+    url_prefix="/auth",
+    description="Register, log in, refresh, log out and reset a forgotten password.",
+)
 
 
 @blp.route("/register")
@@ -147,3 +164,69 @@ class Me(MethodView):
         # The user itself, not the current_user proxy: dumping goes through every field, and each
         # access through the proxy costs a context lookup.
         return get_current_user()
+
+
+PASSWORD_RESET = "Your password has been changed, and every session logged out: log in with it."
+RESET_REQUESTED = "If that address belongs to an account, a reset link is on its way to it."
+INVALID_RESET_TOKEN = "This reset link is invalid, used, expired or superseded: ask for a new one."
+INVALID_RESET_TOKEN_BODY = error_body(
+    422, INVALID_RESET_TOKEN, "invalid_reset_token", {"json": {"token": [INVALID_RESET_TOKEN]}}
+)
+
+
+@blp.route("/password-reset")
+class PasswordReset(MethodView):
+    @blp.doc(operationId="requestPasswordReset")
+    @rate_limit(blp, RESET_REQUESTS, RESET_REQUESTS_PER_EMAIL)
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(
+        202,
+        MessageSchema,
+        headers=RATE_LIMIT_HEADERS,
+        description="Accepted, whether or not the address is known (a mail follows if it is).",
+        example={"message": RESET_REQUESTED},
+    )
+    def post(self, data: dict[str, str]) -> dict[str, str]:
+        """Ask for a password reset link by email
+
+        The answer is the same, in about the same time, for a known and an unknown address: it
+        comes before anything is looked up. The link is valid PASSWORD_RESET_EXPIRES seconds
+        (default 1800), once, and only until a newer link is asked for or the password changes.
+        """
+        request_reset(data["email"])
+        return {"message": RESET_REQUESTED}
+
+
+@blp.route("/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    @blp.doc(operationId="confirmPasswordReset")
+    @rate_limit(blp, RESET_CONFIRMATIONS)
+    @blp.arguments(PasswordResetConfirmSchema)
+    @blp.response(200, MessageSchema, headers=RATE_LIMIT_HEADERS, example={"message": PASSWORD_RESET})
+    @blp.alt_response(
+        422,
+        schema=ErrorSchema,
+        description="A used, expired, superseded or forged token (error: invalid_reset_token), or a"
+        " new password the policy refuses (errors on `password`), or an invalid body.",
+        example=INVALID_RESET_TOKEN_BODY,
+    )
+    def post(self, data: dict[str, str]) -> dict[str, str]:
+        """Set a new password with the token of a reset link; every token of the user is revoked"""
+        user = user_of_token(data["token"]) or abort_invalid_reset_token()
+        if problems := password_policy_errors(data["password"], username=user.username, email=user.email):
+            abort(422, errors={"json": {"password": problems}})  # the token stays usable
+        if not spend_token(user):  # a concurrent confirmation won
+            abort_invalid_reset_token()
+        user.set_password(data["password"])
+        blocklist.revoke_user_tokens(user)
+        db.session.commit()
+        return {"message": PASSWORD_RESET}
+
+
+def abort_invalid_reset_token() -> NoReturn:
+    abort(
+        422,
+        message=INVALID_RESET_TOKEN,
+        error="invalid_reset_token",
+        errors={"json": {"token": [INVALID_RESET_TOKEN]}},
+    )

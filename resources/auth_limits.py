@@ -1,6 +1,6 @@
 """The rate limits of CONTRACT §3: failed logins per address + account (shared with wrong
 current passwords on password changes), all logins per address, registrations and refreshes per
-address. Applied by `@rate_limit(blp, ...)` in resources/auth.py and resources/users.py.
+address, password reset requests per address and per email, reset confirmations per address. Applied by `@rate_limit(blp, ...)` in resources/auth.py and resources/users.py.
 
 Limits that decide by outcome (failed logins) check the budget before the view and spend it after
 it: requests racing in at the same moment may each pass the check, so a burst of simultaneous
@@ -95,4 +95,36 @@ WRONG_CURRENT_PASSWORDS = RateLimit(
     shared=FAILED_PASSWORDS,
     counts=lambda response: bool(g.get("failed_password")),
     applies=_changes_password,
+)
+
+
+def reset_email_key() -> str:
+    """The email of a reset request, lower-cased like the lookup, hashed (a key must stay small);
+    whether the account exists plays no part, so a 429 tells nothing either."""
+    body = json_body()
+    email = body["email"].strip().lower()
+    return "reset-email:" + hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _has_email() -> bool:
+    body = json_body()
+    return isinstance(body, dict) and isinstance(body.get("email"), str)
+
+
+RESET_REQUESTS = RateLimit(
+    "PASSWORD_RESET_RATE_LIMIT",
+    "password reset requests per client address, whatever their outcome",
+    "Too many password reset requests from this address: wait before trying again.",
+)
+RESET_REQUESTS_PER_EMAIL = RateLimit(
+    "PASSWORD_RESET_RATE_LIMIT",
+    "password reset requests per email address, from any client address, known or not",
+    "Too many password reset requests for this email address: wait before trying again.",
+    key=reset_email_key,
+    applies=_has_email,
+)
+RESET_CONFIRMATIONS = RateLimit(
+    "PASSWORD_RESET_CONFIRM_RATE_LIMIT",
+    "password reset confirmations per client address, whatever their outcome",
+    "Too many password reset attempts from this address: wait before trying again.",
 )

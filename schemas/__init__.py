@@ -1,4 +1,11 @@
-from schemas.auth import LoginSchema, LogoutSchema, MessageSchema, TokenSchema
+from schemas.auth import (
+    LoginSchema,
+    LogoutSchema,
+    MessageSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
+    TokenSchema,
+)
 from schemas.board import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 from schemas.follow import FeedArgsSchema, FollowStateSchema
 from schemas.message import (
@@ -27,6 +34,8 @@ __all__ = [
     "LogoutSchema",
     "MeSchema",
     "MessageSchema",
+    "PasswordResetConfirmSchema",
+    "PasswordResetRequestSchema",
     "PrivateMessageCreateSchema",
     "PrivateMessageListArgsSchema",
     "PrivateMessageSchema",

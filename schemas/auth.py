@@ -1,6 +1,10 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, post_load, validate
 
-from schemas.text import single_line
+from schemas.text import SINGLE_LINE, single_line
+from schemas.user import PASSWORD, PASSWORD_RULES
+
+# Longer than any token this service makes (`<id>.<43 characters>`): a longer string is no token.
+MAX_RESET_TOKEN_LENGTH = 128
 
 
 class LoginSchema(Schema):
@@ -42,3 +46,39 @@ class LogoutSchema(Schema):
 
 class MessageSchema(Schema):
     message = fields.String(required=True)
+
+
+class PasswordResetRequestSchema(Schema):
+    email = fields.Email(
+        required=True,
+        validate=[validate.Length(max=254), SINGLE_LINE],
+        metadata={"description": "The email address of the account", "example": "alice@example.com"},
+    )
+
+    @post_load
+    def normalise(self, data: dict, **kwargs) -> dict:
+        data["email"] = data["email"].strip().lower()
+        return data
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = fields.String(
+        required=True,
+        # No control-character rule: any string is judged as a token, and a bad one of any kind
+        # answers invalid_reset_token (CONTRACT §3); the length bound keeps it small.
+        validate=validate.Length(max=MAX_RESET_TOKEN_LENGTH),
+        metadata={
+            "description": "The token of the reset link (its `token` query parameter); the example is"
+            " a placeholder, replace it with the token of your mail.",
+            "example": "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        },
+    )
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=PASSWORD,
+        metadata={
+            "description": f"The new password. {PASSWORD_RULES}",
+            "example": "a much better passphrase",
+        },
+    )

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from db import db
+from mailer import outbox
 from tests.databases import ON_MYSQL, TEST_DATABASE_URL, SharedDatabase, scratch_database
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -24,6 +25,8 @@ GENEROUS_RATE_LIMITS = {
     "LOGIN_ADDRESS_RATE_LIMIT": "10000 per hour",
     "REGISTER_RATE_LIMIT": "10000 per hour",
     "REFRESH_RATE_LIMIT": "10000 per hour",
+    "PASSWORD_RESET_RATE_LIMIT": "10000 per hour",
+    "PASSWORD_RESET_CONFIRM_RATE_LIMIT": "10000 per hour",
 }
 
 
@@ -84,6 +87,7 @@ def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
             db.drop_all()
             db.create_all()
     yield app
+    outbox.wait_idle()  # mail jobs of this test (password reset) run before its database goes
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -151,6 +151,8 @@ def test_the_openapi_document_states_the_rule_for_every_text_input(client):
     inputs = dict(string_inputs(spec))
     output_only = {"Error", "Token", "Message", "Health"}
     inputs = {k: v for k, v in inputs.items() if k.split(".")[0] not in output_only}
+    # A credential, not text: every bad reset token is an invalid_reset_token, control characters too.
+    inputs.pop("PasswordResetConfirm.token")
     assert {"BoardCreate.title", "BoardCreate.content", "Login.password", "get /boards ?q"} <= set(inputs)
     for where, field in inputs.items():
         if "enum" in field:

@@ -126,7 +126,7 @@ def test_a_generated_client_drives_a_whole_session(generated: ModuleType, server
     assert renewed.refresh_token != tokens.refresh_token
     as_user = generated.AuthenticatedClient(base_url=server, token=renewed.access_token)
     me = auth["get_current_user"].sync(client=as_user)
-    assert isinstance(me, models.User) and me.id == user.id
+    assert isinstance(me, models.Me) and me.id == user.id
 
     logged_out = auth["logout"].sync(client=as_user, body=models.Logout(refresh_token=renewed.refresh_token))
     assert isinstance(logged_out, models.Message) and logged_out.message == "Logged out."

@@ -36,7 +36,7 @@ TABLES = {
     "follows",
     "messages",
 }
-HEAD = "0009"  # the newest revision in migrations/versions
+HEAD = "0010"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 

@@ -49,13 +49,22 @@ def test_the_defaults_are_the_contracts():
         "REGISTER_RATE_LIMIT": "10 per hour",
         "REFRESH_RATE_LIMIT": "60 per minute",
         "MESSAGE_RATE_LIMIT": "30 per minute",
+        "PASSWORD_RESET_RATE_LIMIT": "5 per hour",
+        "PASSWORD_RESET_CONFIRM_RATE_LIMIT": "10 per minute",
     }
 
 
 def test_each_limit_is_read_from_the_environment():
-    names = ("LOGIN_RATE_LIMIT", "LOGIN_ADDRESS_RATE_LIMIT", "REGISTER_RATE_LIMIT", "REFRESH_RATE_LIMIT")
+    names = (
+        "LOGIN_RATE_LIMIT",
+        "LOGIN_ADDRESS_RATE_LIMIT",
+        "REGISTER_RATE_LIMIT",
+        "REFRESH_RATE_LIMIT",
+        "PASSWORD_RESET_RATE_LIMIT",
+        "PASSWORD_RESET_CONFIRM_RATE_LIMIT",
+    )
     config = Config.from_env({name: f"{n + 1} per day" for n, name in enumerate(names)})
-    assert [config[name] for name in names] == ["1 per day", "2 per day", "3 per day", "4 per day"]
+    assert [config[name] for name in names] == [f"{n} per day" for n in range(1, 7)]
 
 
 # --- registrations per address -----------------------------------------------------------------------
@@ -179,7 +188,10 @@ LIMITED = {
     ("/auth/refresh", "post"): ["REFRESH_RATE_LIMIT"],
     ("/users/{user_id}", "patch"): ["LOGIN_RATE_LIMIT"],
     ("/messages", "post"): ["MESSAGE_RATE_LIMIT"],
+    ("/auth/password-reset", "post"): ["PASSWORD_RESET_RATE_LIMIT"],
+    ("/auth/password-reset/confirm", "post"): ["PASSWORD_RESET_CONFIRM_RATE_LIMIT"],
 }
+SUCCESS = {"/auth/register": "201", "/auth/password-reset": "202", "/messages": "201"}
 
 
 def test_openapi_documents_each_limit(client):
@@ -193,7 +205,7 @@ def test_openapi_documents_each_limit(client):
         assert limited["headers"]["Retry-After"]["required"] is True
         for setting in settings:
             assert f"`{setting}`" in limited["description"]
-        success = responses["201" if path in ("/auth/register", "/messages") else "200"]
+        success = responses[SUCCESS.get(path, "200")]
         for headers in (limited["headers"], success["headers"]):
             assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(headers)
     documented = [
