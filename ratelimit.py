@@ -7,6 +7,7 @@ that every instance shares them; in memory otherwise (per process).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
@@ -65,21 +66,34 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def scope_hooks_to_blueprint(app: Flask, limiter: Limiter, blueprint: str) -> None:
-    """Run Flask-Limiter's request hooks for one blueprint instead of for every request.
+def scope_hooks_to_endpoints(app: Flask, limiter: Limiter, endpoints: set[str]) -> None:
+    """Run Flask-Limiter's request hooks for the limited views only instead of for every request.
 
-    This app limits nothing but login; the hooks would otherwise look for limits on every request
-    (~50 µs each: a tenth of GET /auth/me). The decorated login view checks its limit itself.
+    This app limits a few views, each decorated (the decorator checks its limit itself); the hooks
+    would otherwise look for limits on every request (~50 µs each: a tenth of GET /auth/me). They
+    run under the views' blueprints, and within those for the limited endpoints only.
     """
 
     def owned(hook: Any) -> bool:
         return getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ())
 
+    def for_limited(hook: Any, *, returns_response: bool) -> Any:
+        @functools.wraps(hook)
+        def scoped(*args: Any) -> Any:
+            if request.endpoint in endpoints:
+                return hook(*args)
+            return args[0] if returns_response else None  # an after_request hook passes it on
+
+        return scoped
+
+    blueprints = {endpoint.split(".")[0] for endpoint in endpoints}
     for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         hooks = registry.get(None, [])
-        mine = [hook for hook in hooks if owned(hook)]
+        passes = registry is app.after_request_funcs
+        mine = [for_limited(hook, returns_response=passes) for hook in hooks if owned(hook)]
         registry[None] = [hook for hook in hooks if not owned(hook)]
-        registry.setdefault(blueprint, []).extend(mine)
+        for blueprint in blueprints:
+            registry.setdefault(blueprint, []).extend(mine)
 
 
 def init_rate_limits(app: Flask) -> Limiter:
@@ -94,7 +108,7 @@ def init_rate_limits(app: Flask) -> Limiter:
         in_memory_fallback_enabled=True,
     )
     limiter.init_app(app)
-    scope_hooks_to_blueprint(app, limiter, LOGIN_ENDPOINT.split(".")[0])
+    scope_hooks_to_endpoints(app, limiter, {LOGIN_ENDPOINT})
     limit = limiter.limit(login_limit, key_func=login_key)
     app.view_functions[LOGIN_ENDPOINT] = limit(app.view_functions[LOGIN_ENDPOINT])
 
