@@ -49,7 +49,7 @@ class AccessLogger(glogging.Logger):
             _safe(environ["RAW_URI"]),
             _safe(environ["SERVER_PROTOCOL"]),
             _safe(status),
-            sent is not None and str(sent) or "-",
+            (sent is not None and str(sent)) or "-",
             _safe(environ.get("HTTP_REFERER", "-")),
             _safe(environ.get("HTTP_USER_AGENT", "-")),
         )

@@ -23,7 +23,7 @@ class Response:
 
 
 class Request:
-    headers = [("HOST", "127.0.0.1"), ("USER-AGENT", "wrk")]
+    headers = (("HOST", "127.0.0.1"), ("USER-AGENT", "wrk"))
 
 
 def environ(**extra: str) -> dict[str, str]:
@@ -41,7 +41,10 @@ def environ(**extra: str) -> dict[str, str]:
 CASES = [
     (Response("200 OK", 512), environ()),
     (Response(201, 0), environ(REQUEST_METHOD="POST", RAW_URI="/boards")),
-    (Response("304 Not Modified", None), environ(HTTP_REFERER="https://example.com/", HTTP_USER_AGENT="curl/8")),
+    (
+        Response("304 Not Modified", None),
+        environ(HTTP_REFERER="https://example.com/", HTTP_USER_AGENT="curl/8"),
+    ),
     (Response("404 NOT FOUND", 90), environ(RAW_URI='/x"y', HTTP_USER_AGENT='a "quoted" agent')),
     (Response("200 OK", 12), environ(HTTP_AUTHORIZATION="Basic YWxpY2U6c2VjcmV0")),  # alice:secret
     (Response("200 OK", 12), environ(HTTP_AUTHORIZATION="Bearer eyJ.x.y")),
@@ -69,7 +72,7 @@ def test_same_lines_as_gunicorn(tmp_path: Path, settings: dict[str, str]):
     assert [STAMP.sub("[T]", line) for line in ours] == [STAMP.sub("[T]", line) for line in theirs]
     if not settings:
         assert all(STAMP.search(line) for line in ours)
-        assert ours[4].startswith('127.0.0.1 - alice [')
+        assert ours[4].startswith("127.0.0.1 - alice [")
         assert ours[3].endswith('"GET /x\\"y HTTP/1.1" 404 90 "-" "a \\"quoted\\" agent"')
 
 
