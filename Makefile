@@ -56,9 +56,17 @@ test-mysql: install-dev
 	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Production: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log on stdout).
+# SERVER=granian serves the same app with granian instead (a candidate under measurement: see
+# docs/performance.md, "Against the true floor"); same address, worker count and access log.
+SERVER ?= gunicorn
+WORKERS = $(or $(WEB_CONCURRENCY),$(shell n=$$(nproc); [ $$n -lt 2 ] && n=2; echo $$n))
 serve: install
 	$(BIN)/flask db upgrade
+ifeq ($(SERVER),granian)
+	PORT=$(PORT) exec $(BIN)/granian --interface wsgi --factory --host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --access-log 'app:create_app'
+else
 	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py --no-control-socket 'app:create_app()'
+endif
 
 # Benchmarks (never in CI: slow, and noisy on shared machines). wrk comes from Debian's packages.
 NEED_WRK = command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
