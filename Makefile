@@ -69,6 +69,8 @@ else
 endif
 
 # Benchmarks (never in CI: slow, and noisy on shared machines). wrk comes from Debian's packages.
+# `make bench` runs `make serve` against a bare-Flask floor (docs/performance.md); SERVER=granian
+# make bench measures the API under granian instead.
 NEED_WRK = command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 
 bench: install
