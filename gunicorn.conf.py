@@ -38,7 +38,9 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
     import serving
 
     serving.preload_libraries()
-    if not server.cfg.daemon:
+    # Not when daemonised (its parent exits at once), nor in a master started by USR2 (gunicorn's
+    # binary upgrade: its parent is the old master, which the operator then stops).
+    if not server.cfg.daemon and not server.master_pid:
         serving.exit_with_parent()
 
 
