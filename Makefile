@@ -60,11 +60,21 @@ test-mysql: install-dev  ## the whole suite against a private MariaDB server
 	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Production: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log on stdout).
-serve: install  ## production: migrate DATABASE_URL, then gunicorn (PORT, WEB_CONCURRENCY)
+# SERVER=granian serves the same app with granian instead (a candidate under measurement: see
+# docs/performance.md, "Against the true floor"); same address, worker count and access log.
+SERVER ?= gunicorn
+WORKERS = $(or $(WEB_CONCURRENCY),$(shell n=$$(nproc); [ $$n -lt 2 ] && n=2; echo $$n))
+serve: install  ## production: migrate DATABASE_URL, then gunicorn (PORT, WEB_CONCURRENCY; SERVER=granian)
 	$(BIN)/flask db upgrade
+ifeq ($(SERVER),granian)
+	PORT=$(PORT) exec $(BIN)/granian --interface wsgi --factory --host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --access-log 'app:create_app'
+else
 	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py --no-control-socket 'app:create_app()'
+endif
 
 # Benchmarks (never in CI: slow, and noisy on shared machines). wrk comes from Debian's packages.
+# `make bench` runs `make serve` against a bare-Flask floor (docs/performance.md); SERVER=granian
+# make bench measures the API under granian instead.
 NEED_WRK = command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 
 bench: install  ## throughput against a bare-Flask floor (slow; quiet machine)

@@ -22,6 +22,7 @@ import dev_secret
 import mailer
 from db import compare_type, db, engine_options
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
+from json_provider import OrjsonProvider
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
@@ -133,6 +134,7 @@ class IdConverter(IntegerConverter):
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     load_dotenv()
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.from_mapping(Config.from_env())
     if config:
         app.config.from_mapping(config)

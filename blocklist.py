@@ -6,7 +6,8 @@ covers both its jti and its family.
 
 Revoking every token of a user (logout-all, password change) stores nothing per token: the
 user's generation counter moves past the `gen` claim of every token issued so far. That check
-reads the user row, which the JWT user loader needs anyway (same session: no second query).
+reads the user row, which the JWT user loader needs anyway: the row and the revocation lookup
+come from one SQL statement (database store), and the loader finds the row in the session.
 """
 
 from __future__ import annotations
@@ -40,6 +41,17 @@ def revoke(entries: Mapping[str, datetime]) -> None:
 def revoked_among(keys: list[str]) -> set[str]:
     """Which of these keys are revoked: one lookup (one SQL query or one Redis call)."""
     return store().revoked_among(keys)
+
+
+def revoked_among_for_user(payload: Mapping[str, Any], keys: list[str]) -> set[str]:
+    """`revoked_among(keys)`, reading the token's user along (kept for TokenUser.from_token): one
+    SQL statement with the database store, where a user lookup and a revocation lookup were two."""
+    user_id = TokenUser.id_of(payload)
+    if user_id is None:
+        return revoked_among(keys)
+    row, found = store().user_and_revoked(user_id, keys)
+    TokenUser.remember(user_id, row)
+    return found
 
 
 def token_expiry(payload: Mapping[str, Any]) -> datetime:
@@ -96,10 +108,10 @@ def is_token_revoked(payload: Mapping[str, Any]) -> bool:
     A refresh token revoked on its own was rotated: presenting it again means it was copied.
     Then the whole family is revoked, so the thief's and the victim's tokens both stop working.
     """
+    jti, family = payload["jti"], payload.get("fam")
+    found = revoked_among_for_user(payload, [jti, family] if family else [jti])
     if voided_by_user(payload):
         return True
-    jti, family = payload["jti"], payload.get("fam")
-    found = revoked_among([jti, family] if family else [jti])
     if not found:
         return False
     if payload.get("type") == "refresh" and family and family not in found:

@@ -8,6 +8,8 @@ kept until a given expiry:
 - `revoke_once(key, expires_at)`: the same for one key, atomically: False when it was revoked
   already (two requests racing to use one refresh token: only one may win);
 - `revoked_among(keys)`: which of these keys are revoked, in one round trip;
+- `user_and_revoked(user_id, keys)`: the token's user row (TOKEN_USER_COLUMNS, None when gone)
+  and `revoked_among(keys)`, read together: one statement for the database store;
 - `prune(now)`: forget entries past their expiry; how many went.
 """
 
@@ -16,18 +18,19 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Select, bindparam, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from db import db
 from models import RevokedToken
+from models.user import TOKEN_USER_BY_ID, TOKEN_USER_COLUMNS
 
 
 def redis_options(timeout: float = 2) -> dict[str, Any]:
@@ -45,6 +48,8 @@ class RevocationStore(Protocol):
 
     def revoked_among(self, keys: list[str]) -> set[str]: ...
 
+    def user_and_revoked(self, user_id: int, keys: list[str]) -> tuple[Sequence[Any] | None, set[str]]: ...
+
     def prune(self, now: datetime) -> int: ...
 
 
@@ -53,6 +58,17 @@ def _lookup_statement(arity: int) -> Select[Any]:
     """Built once per number of keys: building a statement costs more than running it."""
     keys = [bindparam(f"k{i}") for i in range(arity)]
     return select(RevokedToken.jti).where(RevokedToken.jti.in_(keys))
+
+
+@functools.cache
+def _user_and_revoked_statement(arity: int) -> Select[Any]:
+    """The token user's row plus one EXISTS flag per key: one indexed lookup each, one round trip."""
+    flags = [exists().where(RevokedToken.jti == bindparam(f"k{i}")) for i in range(arity)]
+    return TOKEN_USER_BY_ID.add_columns(*flags)
+
+
+def user_row(user_id: int) -> Sequence[Any] | None:
+    return db.session.connection().execute(TOKEN_USER_BY_ID, {"user_id": user_id}).first()
 
 
 class DatabaseStore:
@@ -85,6 +101,16 @@ class DatabaseStore:
         params = {f"k{i}": key for i, key in enumerate(keys)}
         rows = db.session.connection().execute(_lookup_statement(len(keys)), params)
         return set(rows.scalars())
+
+    def user_and_revoked(self, user_id: int, keys: list[str]) -> tuple[Sequence[Any] | None, set[str]]:
+        params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
+        params["user_id"] = user_id
+        row = db.session.connection().execute(_user_and_revoked_statement(len(keys)), params).first()
+        if row is None:
+            # The user is gone (rare): the token may still be revoked, which is answered first.
+            return None, self.revoked_among(keys)
+        width = len(TOKEN_USER_COLUMNS)
+        return row[:width], {key for key, flag in zip(keys, row[width:], strict=True) if flag}
 
     def prune(self, now: datetime) -> int:
         result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
@@ -124,6 +150,10 @@ class RedisStore:
     def revoked_among(self, keys: list[str]) -> set[str]:
         values = self.client.mget([self.PREFIX + key for key in keys])
         return {key for key, value in zip(keys, values, strict=True) if value is not None}
+
+    def user_and_revoked(self, user_id: int, keys: list[str]) -> tuple[Sequence[Any] | None, set[str]]:
+        """Two servers, two round trips: the user row from the database, one MGET from Redis."""
+        return user_row(user_id), self.revoked_among(keys)
 
     def prune(self, now: datetime) -> int:
         return 0  # the TTLs already did it

@@ -2,9 +2,12 @@
 
     python bench/cpu_cost.py                   # CPU µs per request, API vs the bare-Flask floor
     python bench/cpu_cost.py --profile me      # where the time of GET /auth/me goes
+    python bench/cpu_cost.py --calls           # Python function calls per request (exact)
 
 It calls the WSGI apps directly (no server, no sockets), so it measures only what the app does,
 and it counts CPU time of this process, which other processes on the machine barely disturb.
+`--calls` counts the Python function calls of one request (after warm-up): an exact figure that no
+load can disturb, for judging a change on a busy machine.
 It seeds its own SQLite database in a temporary folder.
 """
 
@@ -103,6 +106,25 @@ def comment_on_board_5000(api: Callable, token: str) -> None:
             call(api, environ("POST", "/boards/5000/comments", reply, token))
 
 
+def calls_per_request(app: Callable, make_environ: Callable) -> int:
+    """Python function calls (and C calls) made by one request, counted with sys.setprofile."""
+    for _ in range(3):
+        call(app, make_environ)
+    count = 0
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        call(app, make_environ)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
 def build(database: Path) -> tuple[Callable, Callable, dict[str, Callable]]:
     unlimited = "1000000 per second"
     os.environ.update(
@@ -131,6 +153,7 @@ def build(database: Path) -> tuple[Callable, Callable, dict[str, Callable]]:
     comment_on_board_5000(api, token)
     endpoints = {
         "list": environ("GET", "/boards?page_size=20"),
+        "list_token": environ("GET", "/boards?page_size=20", token=token),
         "board": environ("GET", "/boards/5000"),
         "comments": environ("GET", "/boards/5000/comments"),
         "me": environ("GET", "/auth/me", token=token),
@@ -144,7 +167,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--profile", metavar="ENDPOINT", help="list, board, comments, me, create or login")
+    parser.add_argument(
+        "--profile", metavar="ENDPOINT", help="list, list_token, board, comments, me, create or login"
+    )
+    parser.add_argument("--calls", action="store_true", help="count Python calls per request instead")
+    parser.add_argument("--only", default="", help="comma-separated endpoint names")
     parser.add_argument("--seconds", type=float, default=1.0, help="CPU seconds per measurement")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -154,14 +181,23 @@ def main() -> None:
 
             with Profiler(interval=0.0002) as profiler:
                 cpu_per_request(api, endpoints[args.profile], args.seconds)
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            print(
+                profiler.output_text(unicode=True, color=False, show_all=os.environ.get("PROFILE_ALL") == "1")
+            )
             return
         floor = (floor_app, environ("GET", "/"))
+        only = [name for name in args.only.split(",") if name]
         for name, make_environ in endpoints.items():
+            if only and name not in only:
+                continue
+            if args.calls:
+                counted = calls_per_request(api, make_environ)
+                print(f"{name:10} {counted:6d} calls  floor {calls_per_request(floor_app, floor[1]):4d}")
+                continue
             status = call(api, make_environ)[0]
             cost, floor_cost = cpu_per_request_pair((api, make_environ), floor, args.seconds)
             print(
-                f"{name:8} {cost:8.0f} µs  floor {floor_cost:4.0f} µs  {cost / floor_cost:6.1f}x  ({status})"
+                f"{name:10} {cost:8.0f} µs  floor {floor_cost:4.0f} µs  {cost / floor_cost:6.1f}x  ({status})"
             )
 
 

@@ -1,7 +1,8 @@
-"""The floor: a bare Flask app answering a small JSON body, served by the same gunicorn settings.
+"""The floor: a bare Flask app answering a small JSON body.
 
-Nothing built on Flask can answer faster on this machine, so the API's speed is reported as a
-ratio to this one's, measured in the same run.
+`make bench` serves it with plain gunicorn (`gunicorn -w N bench.hello:app`: no config file, no
+access log, nothing but the worker count), so nothing built on Flask answers faster on this
+machine; the API's speed is reported as a ratio to this one's, measured in the same run.
 """
 
 from flask import Flask
@@ -15,3 +16,6 @@ def create_app() -> Flask:
         return {"hello": "world"}
 
     return app
+
+
+app = create_app()

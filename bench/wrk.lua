@@ -24,7 +24,7 @@ function done(summary, latency, requests)
   local seconds = summary.duration / 1e6
   local errors = summary.errors
   io.write(string.format(
-    '{"requests": %d, "rps": %.1f, "p50_ms": %.2f, "p99_ms": %.2f, "non_2xx": %d, "socket_errors": %d}\n',
+    '{"requests": %d, "rps": %.1f, "p50_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f, "non_2xx": %d, "socket_errors": %d}\n',
     summary.requests, summary.requests / seconds, latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, errors.status, errors.connect + errors.read + errors.write + errors.timeout))
+    latency:percentile(99) / 1000, latency.max / 1000, errors.status, errors.connect + errors.read + errors.write + errors.timeout))
 end

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -132,18 +132,31 @@ class TokenUser:
     def token_stamp(self) -> int:
         return account_stamp(self.created_at)
 
-    @classmethod
-    def from_token(cls, payload: Mapping[str, Any]) -> TokenUser | None:
-        """The user a token was issued to, or None when gone; read once per request.
-
-        The revocation check and the JWT user loader both need it: the row is kept in
-        `session.info`, which lives exactly as long as the request's session.
-        """
+    @staticmethod
+    def id_of(payload: Mapping[str, Any]) -> int | None:
+        """The user id a token names, or None when `sub` cannot be one."""
         try:
             user_id = int(payload.get("sub"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return None
-        if not 0 < user_id <= MAX_USER_ID:
+        return user_id if 0 < user_id <= MAX_USER_ID else None
+
+    @classmethod
+    def remember(cls, user_id: int, row: Sequence[Any] | None) -> None:
+        """Keep a row read elsewhere (the revocation check reads it in the same statement) for
+        `from_token`, in `session.info`, which lives exactly as long as the request's session."""
+        loaded: dict[int, TokenUser | None] = db.session.info.setdefault("token_users", {})
+        loaded[user_id] = None if row is None else cls(*row)
+
+    @classmethod
+    def from_token(cls, payload: Mapping[str, Any]) -> TokenUser | None:
+        """The user a token was issued to, or None when gone; read once per request.
+
+        The revocation check and the JWT user loader both need it: the first to ask reads it
+        (blocklist.py, along with the revocation lookup), the other finds it in `session.info`.
+        """
+        user_id = cls.id_of(payload)
+        if user_id is None:
             return None
         loaded: dict[int, TokenUser | None] = db.session.info.setdefault("token_users", {})
         if user_id not in loaded:
@@ -157,6 +170,5 @@ class TokenUser:
 
 
 # Built once, with bind parameters: building a statement costs more than running it.
-TOKEN_USER_BY_ID = select(*(getattr(User, name) for name in TokenUser.__dataclass_fields__)).where(
-    User.id == bindparam("user_id")
-)
+TOKEN_USER_COLUMNS = [getattr(User, name) for name in TokenUser.__dataclass_fields__]
+TOKEN_USER_BY_ID = select(*TOKEN_USER_COLUMNS).where(User.id == bindparam("user_id"))

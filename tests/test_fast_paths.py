@@ -8,7 +8,9 @@ import json
 
 import pytest
 from flask_smorest.pagination import PaginationMixin
+from jwt import api_jws
 
+from jwt_utils import parse_each_token_once
 from resources.smorest_tuning import KeysetPaginationMixin
 from tests.conftest import bearer, error
 
@@ -66,3 +68,24 @@ def test_reused_schema_instances_keep_no_state_between_requests(client, make_use
         assert response.json["errors"] == {"json": errors}
     created = client.post("/boards", json={"title": "fine"}, headers=user["headers"])
     assert (created.status_code, created.json["content"]) == (201, "")
+
+
+def test_each_token_is_parsed_once_per_request(client, make_user, monkeypatch):
+    """Guards jwt_utils.parse_each_token_once, which wraps a private PyJWT method: after a PyJWT
+    upgrade that moves it, this fails instead of the speed-up vanishing unnoticed."""
+    parsed: list[str | bytes] = []
+    original = api_jws.PyJWS._load
+
+    def counting(self, token):  # type: ignore[no-untyped-def]
+        parsed.append(token)
+        return original(self, token)
+
+    user = make_user()
+    monkeypatch.setattr(api_jws.PyJWS, "_load", counting)
+    monkeypatch.setattr(api_jws._jws_global_obj, "_load", api_jws._jws_global_obj._load)
+    assert parse_each_token_once() is True  # wraps the counting parse, as create_app wraps PyJWT's
+    for _ in range(2):
+        assert client.get("/auth/me", headers=user["headers"]).status_code == 200
+    assert parsed == [user["access_token"]]  # once, though PyJWT is asked four times per request
+    assert client.post("/auth/refresh", headers=bearer(user["refresh_token"])).status_code == 200
+    assert parsed == [user["access_token"], user["refresh_token"]]

@@ -24,19 +24,19 @@ REVOKED = error(401, "token_revoked", "The token has been revoked.")
 @pytest.fixture
 def both_pass_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
     barrier = threading.Barrier(2)
-    check = blocklist.revoked_among
+    check = blocklist.revoked_among_for_user
     first_two = iter(range(2))
     lock = threading.Lock()
 
-    def revoked_among_together(keys: list[str]) -> set[str]:
-        found = check(keys)
+    def revoked_among_together(payload: dict, keys: list[str]) -> set[str]:
+        found = check(payload, keys)
         with lock:
             racing = next(first_two, None) is not None
         if racing:  # the two racing requests; later checks run as usual
             barrier.wait(timeout=10)
         return found
 
-    monkeypatch.setattr(blocklist, "revoked_among", revoked_among_together)
+    monkeypatch.setattr(blocklist, "revoked_among_for_user", revoked_among_together)
 
 
 def test_one_refresh_token_used_twice_at_once(app, client, make_user, both_pass_the_check):
