@@ -33,8 +33,9 @@ TABLES = {
     "board_likes",
     "board_scraps",
     "comments",
+    "comment_likes",
 }
-HEAD = "0007"  # the newest revision in migrations/versions
+HEAD = "0008"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 

@@ -44,6 +44,7 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "board_likes",
         "board_scraps",
         "comments",
+        "comment_likes",
     }
 
 
