@@ -24,6 +24,8 @@ PROTECTED = {
     ("/boards/{board_id}/comments", "post"),
     ("/comments/{comment_id}", "patch"),
     ("/comments/{comment_id}", "delete"),
+    ("/comments/{comment_id}/like", "put"),
+    ("/comments/{comment_id}/like", "delete"),
 }
 
 

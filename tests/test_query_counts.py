@@ -105,10 +105,10 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
     )
     # Authentication reads the token's user as a plain row; the view loads the User to delete it,
     # deals with their comments (none here: lock the boards, delete the comments on their boards,
-    # find their other comments), moves the counts of the boards they liked or scrapped and deletes
-    # those marks (2 + 2, see models/mark.py), DELETEs the boards in one statement, then the user:
-    # constant, however many boards.
-    assert count == auth + 6 + 4, statements
+    # find their other comments), moves the counts of the boards and comments they liked or
+    # scrapped and deletes those marks (2 per kind of mark, 3 kinds, see models/mark.py), DELETEs
+    # the boards in one statement, then the user: constant, however many boards.
+    assert count == auth + 6 + 6, statements
 
 
 def test_board_author_can_never_be_lazy_loaded(app, seeded):
@@ -291,9 +291,10 @@ def test_comment_writes_cost_a_constant_number_of_statements_beyond_authenticati
         app, client, f"/comments/{comments[1]['id']}", method="PATCH", json={"content": "y"}, headers=headers
     )
     assert patch[0] == auth + 4, patch[1]  # SELECT, UPDATE, then the comment and its replies
-    # A comment with 25 replies becomes a placeholder: SELECT, board count, DELETE (no), UPDATE.
+    # A comment with 25 replies becomes a placeholder: SELECT, board count, DELETE (no), UPDATE,
+    # DELETE its likes.
     placeholder = cost(app, client, f"/comments/{comments[0]['id']}", method="DELETE", headers=headers)
-    assert placeholder[0] == auth + 4, placeholder[1]
+    assert placeholder[0] == auth + 5, placeholder[1]
     # A reply: SELECT, board count, DELETE, parent's count, DELETE the parent if an empty placeholder.
     reply_id = client.get(f"/comments/{comments[0]['id']}").json["replies"][0]["id"]
     replier = seeded[1]
@@ -321,6 +322,6 @@ def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statement
         )
         costs.append(count - auth)
     # Load the user, lock boards, delete comments on their boards, find their comments, move the
-    # reply and comment counts, delete, make placeholders, drop emptied placeholders, then their
-    # boards and the user.
-    assert costs == [11 + 4, 11 + 4], statements  # + the likes and scraps (see above)
+    # reply and comment counts, delete the likes of their comments, delete, make placeholders,
+    # drop emptied placeholders, then their boards and the user.
+    assert costs == [12 + 6, 12 + 6], statements  # + their own likes and scraps (see above)
