@@ -325,3 +325,52 @@ def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statement
     # reply and comment counts, delete the likes of their comments, delete, make placeholders,
     # drop emptied placeholders, then their boards and the user.
     assert costs == [12 + 6, 12 + 6], statements  # + their own likes and scraps (see above)
+
+
+@pytest.fixture
+def liked_threads(app, threads, seeded):
+    """The threads above, every comment and reply liked by one reader (bulk): every join hits."""
+    from models import Comment, CommentLike
+
+    reader = seeded[0]
+    with app.app_context():
+        ids = db.session.scalars(db.select(Comment.id)).all()
+        rows = [{"user_id": reader["id"], "comment_id": comment_id} for comment_id in ids]
+        db.session.execute(db.insert(CommentLike), rows)
+        db.session.commit()
+    return threads, reader
+
+
+@pytest.mark.parametrize("read", ["comments", "comment", "replies"])
+def test_comment_reads_with_a_token_cost_only_the_authentication_more(app, client, liked_threads, read):
+    """The reader's likes are LEFT JOINs on comment_likes' primary key, in the page's statement and
+    in the replies' window query: zero statements more, whatever the page and its threads."""
+    (board, comments), reader = liked_threads
+    auth, _ = cost(app, client, "/auth/me", headers=reader["headers"])
+    urls = {
+        "comments": f"/boards/{board['id']}/comments?page_size={{size}}",
+        "comment": f"/comments/{comments[0]['id']}",
+        "replies": f"/comments/{comments[0]['id']}/replies?page_size={{size}}",
+    }
+    for size in (1, 100):
+        url = urls[read].format(size=size)
+        anonymous, _ = cost(app, client, url)
+        with_token, statements = cost(app, client, url, headers=reader["headers"])
+        assert with_token == auth + anonymous, statements
+        assert anonymous == {"comments": 3, "comment": 2, "replies": 2}[read]
+    assert all("LEFT OUTER JOIN comment_likes" in sql for sql in statements[-(anonymous - 1) :])
+    body = client.get(url, headers=reader["headers"]).json
+    shown = body if isinstance(body, list) else [body]
+    shown += [reply for item in shown for reply in item["replies"]]
+    assert len(shown) > 20 and all(item["liked"] for item in shown)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_a_comment_like_costs_three_statements_changed_or_not(app, client, threads, seeded, method):
+    _, comments = threads
+    reader = seeded[1]
+    auth, _ = cost(app, client, "/auth/me", headers=reader["headers"])
+    for _ in range(2):  # the change, then the idempotent repeat (rolled back)
+        url = f"/comments/{comments[0]['id']}/like"
+        count, statements = cost(app, client, url, method=method, headers=reader["headers"])
+        assert count == auth + 3, statements  # UPDATE the counter, INSERT/DELETE the like, SELECT the count
