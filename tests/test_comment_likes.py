@@ -264,3 +264,13 @@ def test_a_like_is_not_an_edit(client, alice, comment):
     like(client, alice, comment["id"])
     read = client.get(f"/comments/{comment['id']}").json
     assert read["updated_at"] == comment["updated_at"]
+
+
+def test_an_admin_likes_only_for_themselves(app, client, make_admin, alice, bob, comment):
+    """No owner rule: the author, another user and an admin each add their own like; the admin's
+    unlike takes back the admin's, never someone else's."""
+    admin = make_admin("root")
+    for n, user in enumerate((bob, alice, admin), start=1):
+        assert like(client, user, comment["id"]).json == {"liked": True, "like_count": n}
+    assert like(client, admin, comment["id"], "delete").json == {"liked": False, "like_count": 2}
+    assert likes_of(app, comment["id"]) == (2, {alice["id"], bob["id"]})
