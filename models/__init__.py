@@ -1,7 +1,7 @@
 from models.board import Board
 from models.comment import Comment
 from models.follow import Follow, FollowState
-from models.mark import BoardLike, BoardScrap
+from models.mark import BoardLike, BoardScrap, CommentLike
 from models.message import Message
 from models.revoked_token import RevokedToken
 from models.table_count import TableCount
@@ -12,6 +12,7 @@ __all__ = [
     "BoardLike",
     "BoardScrap",
     "Comment",
+    "CommentLike",
     "Follow",
     "FollowState",
     "Message",

@@ -5,6 +5,8 @@
   wiped (nothing of what was deleted is kept); it vanishes with its last reply.
 - The board's `comment_count` counts visible comments and replies; a comment's `reply_count`
   its replies (all visible: a reply has no replies, so it never becomes a placeholder).
+- A comment's likes go with it: by the foreign key when it is deleted, explicitly when it
+  becomes a placeholder (which cannot be liked, and shows `like_count` 0).
 
 Lock order, so that concurrent writers on MariaDB wait for each other instead of deadlocking:
 the board row first (every write of a comment moves its board's count), then the comment, then
@@ -17,7 +19,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, Text, bindparam, delete, false, insert, select, true, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Text,
+    bindparam,
+    column,
+    delete,
+    false,
+    insert,
+    select,
+    table,
+    true,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db import UTCDateTime, db, utcnow
@@ -86,11 +101,20 @@ PARENT = select(Comment.board_id, Comment.parent_id, Comment.deleted).where(Comm
 _same_version = (Comment.id == bindparam("target_id"), Comment.version == bindparam("read_version"))
 DELETE_IF_NO_REPLIES = delete(Comment).where(*_same_version, Comment.reply_count == 0)
 DELETE = delete(Comment).where(*_same_version)
-PLACEHOLDER = {"deleted": True, "content": "", "author_id": None, "version": Comment.version + 1}
+PLACEHOLDER = {
+    "deleted": True,
+    "content": "",
+    "author_id": None,
+    "like_count": 0,
+    "version": Comment.version + 1,
+}
 # updated_at stays: a placeholder tells nobody when it was deleted.
 MAKE_PLACEHOLDER = (
     update(Comment).where(*_same_version).values({**PLACEHOLDER, "updated_at": Comment.updated_at})
 )
+# models/mark.py holds the CommentLike model (and imports this module): its table by name here.
+_likes = table("comment_likes", column("comment_id"))
+DELETE_LIKES = delete(_likes).where(_likes.c.comment_id == bindparam("target_id"))
 DELETE_EMPTY_PLACEHOLDER = delete(Comment).where(
     Comment.id == bindparam("target_id"), Comment.deleted == true(), Comment.reply_count == 0
 )
@@ -135,9 +159,14 @@ def delete_comment(comment_id: int, board_id: int, parent_id: int | None, versio
     move(REMOVE_FROM_BOARD, board_id)
     same = {"target_id": comment_id, "read_version": version}
     if parent_id is None:
-        return bool(
-            _execute(DELETE_IF_NO_REPLIES, same).rowcount or _execute(MAKE_PLACEHOLDER, same).rowcount
-        )
+        if _execute(DELETE_IF_NO_REPLIES, same).rowcount:
+            return True  # its likes went by ON DELETE CASCADE
+        if not _execute(MAKE_PLACEHOLDER, same).rowcount:
+            return False
+        # After the UPDATE, which holds the row: a like that committed before it is deleted
+        # here, and one that comes later finds a placeholder (404).
+        _execute(DELETE_LIKES, {"target_id": comment_id})
+        return True
     if not _execute(DELETE, same).rowcount:
         return False
     move(REMOVE_REPLY, parent_id)
@@ -174,6 +203,9 @@ def delete_comments_of_user(user_id: int) -> None:
     move_many(Board.comment_count, per_board)
     # Their replies, and their comments left without replies, disappear; the rest become placeholders.
     is_mine = Comment.author_id == user_id
+    # The likes of all of them: those about to be deleted would go by the foreign key too, the
+    # placeholders' would not (and, once placeholders, they no longer name their author).
+    _execute(delete(_likes).where(_likes.c.comment_id.in_(select(Comment.id).where(is_mine))))
     _execute(delete(Comment).where(is_mine, Comment.parent_id.is_not(None) | (Comment.reply_count == 0)))
     _execute(update(Comment).where(is_mine).values({**PLACEHOLDER, "updated_at": Comment.updated_at}))
     if per_parent:

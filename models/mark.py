@@ -8,9 +8,9 @@ and MariaDB alike. A polymorphic (target_type, target_id) row could have no fore
 
 Every kind of mark moves through `Mark.set`, which keeps the target's counter column exact
 under concurrent requests (see there), and goes with its user through `delete_marks_of_user`.
-Likes of comments will be one more model like BoardLike (`comment_likes`, keyed by user_id and
-comment_id) and one more line: `COMMENT_LIKE = Mark(CommentLike.__table__.c.comment_id,
-Comment.__table__.c.like_count, live=(<not a placeholder>,))`, added to MARKS.
+Likes of comments are one more model (`comment_likes`) and one more Mark, whose `live` condition
+keeps placeholders out: a deleted comment cannot be liked, and loses its likes when it becomes a
+placeholder (models/comment.py).
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, ForeignKey, Index, Table, delete, insert, select, update
+from sqlalchemy import Column, ColumnElement, ForeignKey, Index, Table, delete, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db import UTCDateTime, db, utcnow
 from models.board import Board
+from models.comment import Comment
 
 
 class BoardLike(db.Model):
@@ -48,6 +49,17 @@ class BoardScrap(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     board_id: Mapped[int] = mapped_column(
         ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommentLike(db.Model):
+    __tablename__ = "comment_likes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # A comment's deletion (and its board's, and its user's) finds its likes by this index.
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -117,10 +129,18 @@ class Mark:
 
 BOARD_LIKE = Mark(BoardLike.__table__.c.board_id, Board.__table__.c.like_count)
 BOARD_SCRAP = Mark(BoardScrap.__table__.c.board_id, Board.__table__.c.scrap_count)
-MARKS = (BOARD_LIKE, BOARD_SCRAP)
+# A placeholder (a deleted comment kept for its replies) is no target: liking it is a 404.
+COMMENT_LIKE = Mark(
+    CommentLike.__table__.c.comment_id,
+    Comment.__table__.c.like_count,
+    live=(Comment.__table__.c.deleted == false(),),
+)
+MARKS = (BOARD_LIKE, BOARD_SCRAP, COMMENT_LIKE)
 
 
 def delete_marks_of_user(user_id: int) -> None:
-    """Deleting a user: their likes and scraps go, and every count they added moves back."""
+    """Deleting a user: their likes (of boards and comments) and scraps go, and every count they
+    added moves back. Run after delete_comments_of_user: the likes of the user's own comments
+    went with those comments already (their board's lock first, as every comment write)."""
     for mark in MARKS:
         mark.delete_of_user(user_id)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db import db
 from errors import ErrorSchema
-from jwt_utils import auth_required
+from jwt_utils import auth_optional, auth_required
 from models import Comment, TokenUser
 from models.comment import BoardGone, ParentRefused, add_comment, delete_comment
 from resources.access import require_self_or_admin
@@ -22,11 +22,18 @@ from resources.etags import (
     commit_or_412,
     documents_if_match,
     documents_if_none_match,
-    etag_of_fields,
+    etag_of,
     not_modified,
 )
 from resources.pagination import PAGE_SIZES
-from schemas.comment import CommentCreateSchema, CommentSchema, CommentUpdateSchema, comment_json
+from schemas.comment import (
+    COMMENT_WRITABLE,
+    CommentCreateSchema,
+    CommentSchema,
+    CommentUpdateSchema,
+    comment_json,
+    written_json,
+)
 
 blp = Blueprint(
     "Comments", __name__, description="Comments on boards and one level of replies: public to read."
@@ -37,8 +44,8 @@ NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such comment."}
 GONE_DOC = {"schema": ErrorSchema, "description": "No such comment, or it was deleted (a placeholder)."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new comment", "schema": {"type": "string"}}}
-# What its author can change, and its identity (see resources/etags.py): not its replies or likes.
-ETAG_FIELDS = ("id", "content", "deleted")
+# A reader's own likes are in the body: caches must not hand one reader's copy to another.
+VARY = {"Vary": "Authorization"}
 
 
 TO_DELETE = select(
@@ -47,26 +54,31 @@ TO_DELETE = select(
     Comment.parent_id,
     Comment.author_id,
     Comment.content,
+    Comment.updated_at,
     Comment.deleted,
     Comment.version,
 ).where(Comment.id == bindparam("comment_id"))
 
 
-def comment_etag(comment: Any) -> str:
-    return etag_of_fields(comment, ETAG_FIELDS)
+def comment_etag(body: dict[str, Any]) -> str:
+    """Two parts (resources/etags.py): If-Match compares what its author wrote, If-None-Match
+    the whole representation (replies, counts, the reader's like)."""
+    return etag_of(body, COMMENT_WRITABLE)
 
 
 @blp.route("/boards/<id:board_id>/comments")
 class BoardComments(MethodView):
     @blp.doc(operationId="listComments")
+    @auth_optional(blp)
     @blp.response(200, CommentSchema(many=True))
     @blp.alt_response(404, **NO_BOARD_DOC)
     @blp.paginate(**PAGE_SIZES)
     def get(self, board_id: int, pagination_parameters: Any) -> Response:
-        """List a board's comments, oldest first, each with its first 20 replies"""
-        response = list_comments(board_id, pagination_parameters)
+        """List a board's comments, oldest first, each with its first 20 replies (and your likes)"""
+        response = list_comments(board_id, pagination_parameters, get_current_user())
         if response is None:
             abort(404, message=f"Board {board_id} not found.")
+        response.headers.update(VARY)
         return response
 
     @blp.doc(operationId="createComment")
@@ -103,18 +115,19 @@ class BoardComments(MethodView):
 @blp.route("/comments/<id:comment_id>")
 class CommentById(MethodView):
     @blp.doc(operationId="getComment")
+    @auth_optional(blp)
     @documents_if_none_match(blp)
     @blp.response(200, CommentSchema, headers=ETAG_HEADER)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, comment_id: int) -> Any:
-        """Read a comment (with its first 20 replies, and an ETag)"""
-        body = read_comment(comment_id)
+        """Read a comment (with its first 20 replies, an ETag, and your likes)"""
+        body = read_comment(comment_id, get_current_user())
         if body is None:
             abort(404, message=f"Comment {comment_id} not found.")
         etag = comment_etag(body)
         if not_modified(etag):
-            return Response(status=304, headers={"ETag": etag})
-        return jsonify(body), {"ETag": etag}
+            return Response(status=304, headers={"ETag": etag, **VARY})
+        return jsonify(body), {"ETag": etag, **VARY}
 
     @blp.doc(operationId="updateComment")
     @auth_required(blp)
@@ -155,18 +168,21 @@ def _check_writable(comment_id: int, comment: Any) -> None:
     if comment is None or comment.deleted:
         abort(404, message=f"Comment {comment_id} not found.")
     require_self_or_admin(comment.author_id)
-    check_if_match(comment_etag(comment))
+    written = written_json(comment.content, comment.updated_at, comment.deleted)
+    check_if_match(etag_of(written, COMMENT_WRITABLE))
 
 
 @blp.route("/comments/<id:comment_id>/replies")
 class CommentReplies(MethodView):
     @blp.doc(operationId="listReplies")
+    @auth_optional(blp)
     @blp.response(200, CommentSchema(many=True))
     @blp.alt_response(404, **NOT_FOUND_DOC)
     @blp.paginate(**PAGE_SIZES)
     def get(self, comment_id: int, pagination_parameters: Any) -> Response:
-        """List all of a comment's replies, oldest first"""
-        response = list_replies(comment_id, pagination_parameters)
+        """List all of a comment's replies, oldest first (with your likes)"""
+        response = list_replies(comment_id, pagination_parameters, get_current_user())
         if response is None:
             abort(404, message=f"Comment {comment_id} not found.")
+        response.headers.update(VARY)
         return response

@@ -3,22 +3,19 @@
 flask-smorest's own @blp.etag answers 428 to a write without If-Match; this API promises that
 If-Match is honoured when sent, not required.
 
-A resource that others change without editing it (a board's likes, scraps and comments) has a
-tag in two parts, `"<writable>.<whole>"`: If-None-Match compares the whole tag, so a cached copy
-is revalidated whenever anything in it changed (a count, or the reader's own marks); If-Match
-compares only the part over the fields its author writes, so other people's likes never make
-an author's conditional write fail (docs/likes-and-scraps.md).
-
-A resource without a two-part tag has an ETag over what its author can change
-(`etag_of_fields`): counters moved by other people (comments, likes, scraps) must never make the
-author's If-Match write fail (CONTRACT §5). The price: If-None-Match may answer 304 while such a
-counter moved, so a client that shows counters re-reads lists rather than revalidating items.
+A resource that others change without editing it (a board's likes, scraps and comments, a
+comment's replies and likes) has a tag in two parts, `"<writable>.<whole>"`: If-None-Match
+compares the whole tag, so a cached copy is revalidated whenever anything in it changed (a
+count, or the reader's own marks); If-Match compares only the part over the fields its author
+writes, so other people's likes never make an author's conditional write fail (CONTRACT §5,
+docs/likes-and-scraps.md). A write computes the writable part from the stored row, rendered as
+the representation renders it, so that a read's tag and a write's check agree.
 """
 
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 from flask import request
@@ -48,14 +45,6 @@ def etag_of(dumped: dict[str, Any], writable: tuple[str, ...] = ()) -> str:
 def _written_part(tag: str | None) -> str:
     # Werkzeug parses an empty tag (`If-Match: ""`) as None.
     return (tag or "").strip('"').split(".", 1)[0]
-
-
-def etag_of_fields(source: Mapping[str, Any] | object, fields: Sequence[str]) -> str:
-    """The ETag of some fields of a representation (a dict) or of a model object alike, so that
-    a read (JSON built from rows) and a write (an ORM object) agree on it."""
-    if isinstance(source, Mapping):
-        return etag_of({name: source[name] for name in fields})
-    return etag_of({name: getattr(source, name) for name in fields})
 
 
 def not_modified(etag: str) -> bool:

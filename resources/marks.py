@@ -1,7 +1,8 @@
-"""Likes and scraps of boards (CONTRACT §8), and the caller's own scraps.
+"""Likes and scraps of boards, likes of comments (CONTRACT §8), and the caller's own scraps.
 
-The routes join the Boards and Users blueprints (and their tags): `/boards/<id>/like` is about a
-board, `/users/me/scraps` about the caller. app.py imports this module before registering them.
+The routes join the Boards, Comments and Users blueprints (and their tags): `/boards/<id>/like`
+is about a board, `/comments/<id>/like` about a comment, `/users/me/scraps` about the caller.
+app.py imports this module before registering them.
 """
 
 from typing import Any
@@ -13,22 +14,26 @@ from flask_smorest import abort
 
 from errors import ErrorSchema
 from jwt_utils import auth_required
-from models.mark import BOARD_LIKE, BOARD_SCRAP, Mark
-from resources import boards, users
+from models.mark import BOARD_LIKE, BOARD_SCRAP, COMMENT_LIKE, Mark
+from resources import boards, comments, users
 from resources.board_queries import list_scraps
 from resources.pagination import PAGE_SIZES
 from schemas import BoardSchema
 from schemas.mark import LikeStateSchema, ScrapStateSchema
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
+COMMENT_GONE_DOC = {
+    "schema": ErrorSchema,
+    "description": "No such comment, or it was deleted (a placeholder).",
+}
 PRIVATE = {"Cache-Control": "no-store"}
 PRIVATE_DOC = {"Cache-Control": {"description": "`no-store`: private data", "schema": {"type": "string"}}}
 
 
-def set_mark(mark: Mark, board_id: int, *, on: bool) -> int:
-    count = mark.set(get_current_user().id, board_id, on=on)
+def set_mark(mark: Mark, target_id: int, *, on: bool, what: str = "Board") -> int:
+    count = mark.set(get_current_user().id, target_id, on=on)
     if count is None:
-        abort(404, message=f"Board {board_id} not found.")
+        abort(404, message=f"{what} {target_id} not found.")
     return count
 
 
@@ -68,6 +73,25 @@ class BoardScrap(MethodView):
     def delete(self, board_id: int) -> dict[str, Any]:
         """Remove a board from your scraps (idempotent)"""
         return {"scrapped": False, "scrap_count": set_mark(BOARD_SCRAP, board_id, on=False)}
+
+
+@comments.blp.route("/comments/<id:comment_id>/like")
+class CommentLike(MethodView):
+    @auth_required(comments.blp)
+    @comments.blp.doc(operationId="likeComment")
+    @comments.blp.response(200, LikeStateSchema)
+    @comments.blp.alt_response(404, **COMMENT_GONE_DOC)
+    def put(self, comment_id: int) -> dict[str, Any]:
+        """Like a comment or a reply (idempotent: liking twice counts once)"""
+        return {"liked": True, "like_count": set_mark(COMMENT_LIKE, comment_id, on=True, what="Comment")}
+
+    @auth_required(comments.blp)
+    @comments.blp.doc(operationId="unlikeComment")
+    @comments.blp.response(200, LikeStateSchema)
+    @comments.blp.alt_response(404, **COMMENT_GONE_DOC)
+    def delete(self, comment_id: int) -> dict[str, Any]:
+        """Take your like of a comment back (idempotent)"""
+        return {"liked": False, "like_count": set_mark(COMMENT_LIKE, comment_id, on=False, what="Comment")}
 
 
 @users.blp.route("/me/scraps")

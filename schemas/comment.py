@@ -44,6 +44,10 @@ class CommentSchema(Schema):
         dump_only=True,
         metadata={"description": "All its replies (0 on a reply).", "example": 0},
     )
+    liked = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Whether you like it: only on reads with a valid access token."},
+    )
     replies = fields.List(
         fields.Nested(lambda: CommentSchema()),
         required=True,
@@ -64,11 +68,13 @@ def comment_json(
     deleted: bool,
     like_count: int,
     reply_count: int,
+    liked: Any = None,
     replies: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Exactly `CommentSchema().dump(...)` (a test holds them equal), for the read paths: a page
-    of 20 comments with 20 replies each is 420 objects, far too many to walk through marshmallow."""
-    return {
+    of 20 comments with 20 replies each is 420 objects, far too many to walk through marshmallow.
+    `liked` (the reader's like, 0/1 from SQL) only when a token says who reads."""
+    body = {
         "id": id,
         "board_id": board_id,
         "parent_id": parent_id,
@@ -81,6 +87,18 @@ def comment_json(
         "reply_count": reply_count,
         "replies": replies or [],
     }
+    if liked is not None:
+        body["liked"] = bool(liked)
+    return body
+
+
+# The fields its author writes (updated_at moves with them): its ETag's If-Match part.
+COMMENT_WRITABLE = ("content", "updated_at", "deleted")
+
+
+def written_json(content: str, updated_at: datetime, deleted: bool) -> dict[str, Any]:
+    """The writable fields of a stored comment as its representation shows them, for If-Match."""
+    return {"content": "" if deleted else content, "updated_at": updated_at.isoformat(), "deleted": deleted}
 
 
 class CommentCreateSchema(Schema):

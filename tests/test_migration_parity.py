@@ -35,8 +35,9 @@ TABLES = {
     "comments",
     "follows",
     "messages",
+    "comment_likes",
 }
-HEAD = "0010"  # the newest revision in migrations/versions
+HEAD = "0011"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 

@@ -46,6 +46,7 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "comments",
         "follows",
         "messages",
+        "comment_likes",
     }
 
 

@@ -32,6 +32,8 @@ PROTECTED = {
     ("/messages/{message_id}", "get"),
     ("/messages/{message_id}", "patch"),
     ("/messages/{message_id}", "delete"),
+    ("/comments/{comment_id}/like", "put"),
+    ("/comments/{comment_id}/like", "delete"),
 }
 
 

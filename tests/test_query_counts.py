@@ -105,12 +105,12 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
     )
     # Authentication reads the token's user as a plain row; the view loads the User to delete it,
     # deals with their comments (none here: lock the boards, delete the comments on their boards,
-    # find their other comments), moves the counts of the boards they liked or scrapped and deletes
-    # those marks (2 + 2, see models/mark.py), DELETEs the boards in one statement, then the user:
-    # constant, however many boards. Its follows cost five more (models.follow.delete_follows_of_user),
-    # up to 1,000 follows. Messages (models.message.delete_messages_of_user): lock the user row, two
-    # DELETEs, two UPDATEs.
-    assert count == auth + 6 + 4 + 5 + 5, statements
+    # find their other comments), moves the counts of the boards and comments they liked or
+    # scrapped and deletes those marks (2 per kind of mark, 3 kinds, see models/mark.py), DELETEs
+    # the boards in one statement, then the user: constant, however many boards. Its follows cost
+    # five more (models.follow.delete_follows_of_user), up to 1,000 follows. Messages
+    # (models.message.delete_messages_of_user): lock the user row, two DELETEs, two UPDATEs.
+    assert count == auth + 6 + 6 + 5 + 5, statements
 
 
 def test_board_author_can_never_be_lazy_loaded(app, seeded):
@@ -293,9 +293,10 @@ def test_comment_writes_cost_a_constant_number_of_statements_beyond_authenticati
         app, client, f"/comments/{comments[1]['id']}", method="PATCH", json={"content": "y"}, headers=headers
     )
     assert patch[0] == auth + 4, patch[1]  # SELECT, UPDATE, then the comment and its replies
-    # A comment with 25 replies becomes a placeholder: SELECT, board count, DELETE (no), UPDATE.
+    # A comment with 25 replies becomes a placeholder: SELECT, board count, DELETE (no), UPDATE,
+    # DELETE its likes.
     placeholder = cost(app, client, f"/comments/{comments[0]['id']}", method="DELETE", headers=headers)
-    assert placeholder[0] == auth + 4, placeholder[1]
+    assert placeholder[0] == auth + 5, placeholder[1]
     # A reply: SELECT, board count, DELETE, parent's count, DELETE the parent if an empty placeholder.
     reply_id = client.get(f"/comments/{comments[0]['id']}").json["replies"][0]["id"]
     replier = seeded[1]
@@ -323,6 +324,55 @@ def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statement
         )
         costs.append(count - auth)
     # Load the user, lock boards, delete comments on their boards, find their comments, move the
-    # reply and comment counts, delete, make placeholders, drop emptied placeholders, then their
-    # boards and the user.
-    assert costs == [11 + 4 + 5 + 5] * 2, statements  # + the likes and scraps, follows, messages (see above)
+    # reply and comment counts, delete the likes of their comments, delete, make placeholders,
+    # drop emptied placeholders, then their boards and the user.
+    assert costs == [12 + 6 + 5 + 5] * 2, statements  # + their own marks, follows, messages (see above)
+
+
+@pytest.fixture
+def liked_threads(app, threads, seeded):
+    """The threads above, every comment and reply liked by one reader (bulk): every join hits."""
+    from models import Comment, CommentLike
+
+    reader = seeded[0]
+    with app.app_context():
+        ids = db.session.scalars(db.select(Comment.id)).all()
+        rows = [{"user_id": reader["id"], "comment_id": comment_id} for comment_id in ids]
+        db.session.execute(db.insert(CommentLike), rows)
+        db.session.commit()
+    return threads, reader
+
+
+@pytest.mark.parametrize("read", ["comments", "comment", "replies"])
+def test_comment_reads_with_a_token_cost_only_the_authentication_more(app, client, liked_threads, read):
+    """The reader's likes are LEFT JOINs on comment_likes' primary key, in the page's statement and
+    in the replies' window query: zero statements more, whatever the page and its threads."""
+    (board, comments), reader = liked_threads
+    auth, _ = cost(app, client, "/auth/me", headers=reader["headers"])
+    urls = {
+        "comments": f"/boards/{board['id']}/comments?page_size={{size}}",
+        "comment": f"/comments/{comments[0]['id']}",
+        "replies": f"/comments/{comments[0]['id']}/replies?page_size={{size}}",
+    }
+    for size in (1, 100):
+        url = urls[read].format(size=size)
+        anonymous, _ = cost(app, client, url)
+        with_token, statements = cost(app, client, url, headers=reader["headers"])
+        assert with_token == auth + anonymous, statements
+        assert anonymous == {"comments": 3, "comment": 2, "replies": 2}[read]
+    assert all("LEFT OUTER JOIN comment_likes" in sql for sql in statements[-(anonymous - 1) :])
+    body = client.get(url, headers=reader["headers"]).json
+    shown = body if isinstance(body, list) else [body]
+    shown += [reply for item in shown for reply in item["replies"]]
+    assert len(shown) > 20 and all(item["liked"] for item in shown)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_a_comment_like_costs_three_statements_changed_or_not(app, client, threads, seeded, method):
+    _, comments = threads
+    reader = seeded[1]
+    auth, _ = cost(app, client, "/auth/me", headers=reader["headers"])
+    for _ in range(2):  # the change, then the idempotent repeat (rolled back)
+        url = f"/comments/{comments[0]['id']}/like"
+        count, statements = cost(app, client, url, method=method, headers=reader["headers"])
+        assert count == auth + 3, statements  # UPDATE the counter, INSERT/DELETE the like, SELECT the count
