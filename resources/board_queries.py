@@ -36,6 +36,7 @@ from typing import Any
 from flask import Response, jsonify
 from flask_smorest import abort
 from sqlalchemy import BigInteger, Select, and_, bindparam, cast, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from db import db, utcnow
 from models import Board, BoardLike, BoardScrap, Follow, TableCount, TokenUser, User
@@ -93,8 +94,14 @@ def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
         "like_count": 0,
         "scrap_count": 0,
     }
-    board_id = db.session.connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
-    db.session.commit()
+    try:
+        board_id = db.session.connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
+        db.session.commit()
+    except IntegrityError:
+        # Only the author can be missing: deleted (by an admin, or another of their sessions)
+        # between the token check and the insert.
+        db.session.rollback()
+        abort(401, message="The user of this token no longer exists.", error="user_not_found")
     return board_json(board_id, title, content, author.id, author.username, now, now, 0, 0, 0)
 
 

@@ -16,6 +16,7 @@ from resources.blueprint import Blueprint
 from resources.board_queries import create_board, list_boards, read_board
 from resources.etags import (
     ETAG_HEADER,
+    VARY,
     check_if_match,
     commit_or_412,
     documents_if_match,
@@ -35,8 +36,6 @@ NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema": {"type": "string"}}}
 board_schema = BoardSchema()
-# A reader's own marks are in the body: caches must not hand one reader's copy to another.
-VARY = {"Vary": "Authorization"}
 
 
 def boards_with_authors():  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from resources.blueprint import Blueprint
 from resources.comment_queries import list_comments, list_replies, read_comment
 from resources.etags import (
     ETAG_HEADER,
+    VARY,
     abort_changed_meanwhile,
     check_if_match,
     commit_or_412,
@@ -44,8 +45,6 @@ NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such comment."}
 GONE_DOC = {"schema": ErrorSchema, "description": "No such comment, or it was deleted (a placeholder)."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new comment", "schema": {"type": "string"}}}
-# A reader's own likes are in the body: caches must not hand one reader's copy to another.
-VARY = {"Vary": "Authorization"}
 
 
 TO_DELETE = select(
@@ -142,10 +141,10 @@ class CommentById(MethodView):
         _check_writable(comment_id, comment)
         comment.content = data["content"]  # type: ignore[union-attr]
         commit_or_412()
-        body = read_comment(comment_id)
+        body = read_comment(comment_id, get_current_user())
         if body is None:  # deleted right after this edit
             abort(404, message=f"Comment {comment_id} not found.")
-        return jsonify(body), {"ETag": comment_etag(body)}
+        return jsonify(body), {"ETag": comment_etag(body), **VARY}
 
     @blp.doc(operationId="deleteComment")
     @auth_required(blp)

@@ -27,6 +27,9 @@ from errors import ErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# A reader's own marks (liked, scrapped) are in the body: caches must not hand one reader's copy
+# to another.
+VARY = {"Vary": "Authorization"}
 ETAG_HEADER = {"ETag": {"description": "Entity tag of the representation", "schema": {"type": "string"}}}
 
 

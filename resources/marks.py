@@ -20,13 +20,13 @@ from resources.board_queries import list_scraps
 from resources.pagination import PAGE_SIZES
 from schemas import BoardSchema
 from schemas.mark import LikeStateSchema, ScrapStateSchema
+from security_headers import no_store
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
 COMMENT_GONE_DOC = {
     "schema": ErrorSchema,
     "description": "No such comment, or it was deleted (a placeholder).",
 }
-PRIVATE = {"Cache-Control": "no-store"}
 PRIVATE_DOC = {"Cache-Control": {"description": "`no-store`: private data", "schema": {"type": "string"}}}
 
 
@@ -96,12 +96,11 @@ class CommentLike(MethodView):
 
 @users.blp.route("/me/scraps")
 class MyScraps(MethodView):
+    @no_store
     @auth_required(users.blp)
     @users.blp.doc(operationId="listMyScraps")
     @users.blp.response(200, BoardSchema(many=True), headers=PRIVATE_DOC)
     @users.blp.paginate(**PAGE_SIZES)
     def get(self, pagination_parameters: Any) -> Response:
         """List your scraps, most recently scrapped first (private: only you can)"""
-        response = list_scraps(get_current_user(), pagination_parameters)
-        response.headers.update(PRIVATE)
-        return response
+        return list_scraps(get_current_user(), pagination_parameters)

@@ -102,9 +102,16 @@ class UserById(MethodView):
         account's failed logins from this address), and revokes every other login of the user;
         the login making the change keeps working.
         `current_password` is required with `password` and refused without it (422).
+        Your own email change needs a fresh token too (401 fresh_token_required): the email is
+        where password resets go, so a stolen long-lived token must not be able to redirect them.
         """
         user = get_user(user_id)
         require_self_or_admin(user.id)
+        if "email" in data and data["email"] != user.email:
+            if current_user.id == user.id:
+                require_fresh_token()
+            # A reset link already mailed to the old address must not outlive the change.
+            user.password_reset_digest = user.password_reset_expires_at = None
         if "password" in data:
             # The policy judges the password against the names the account will have.
             names = {"username": data.get("username", user.username), "email": data.get("email", user.email)}

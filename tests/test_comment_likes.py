@@ -274,3 +274,16 @@ def test_an_admin_likes_only_for_themselves(app, client, make_admin, alice, bob,
         assert like(client, user, comment["id"]).json == {"liked": True, "like_count": n}
     assert like(client, admin, comment["id"], "delete").json == {"liked": False, "like_count": 2}
     assert likes_of(app, comment["id"]) == (2, {alice["id"], bob["id"]})
+
+
+def test_the_editors_own_mark_is_on_an_edited_comment(client, alice, bob, board, comment):
+    """CONTRACT §7: with a valid access token a comment carries `liked`; an edit answers the
+    comment as a read by the editor would (a creation, like a board's, carries no marks yet)."""
+    assert like(client, bob, comment["id"]).status_code == 200
+    edited = client.patch(f"/comments/{comment['id']}", json={"content": "Edited"}, headers=bob["headers"])
+    assert edited.status_code == 200
+    assert (edited.json["content"], edited.json["liked"], edited.json["like_count"]) == ("Edited", True, 1)
+    assert edited.headers["Vary"] == "Authorization"
+    # The edit's ETag is the one a read by the same reader gives: it revalidates.
+    read = client.get(f"/comments/{comment['id']}", headers=bob["headers"])
+    assert read.headers["ETag"] == edited.headers["ETag"]

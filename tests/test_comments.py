@@ -220,9 +220,16 @@ def test_author_and_admin_may_edit(app, client, make_admin, bob, board, comment,
     )
 
     assert response.status_code == 200
-    assert response.json == {**comment, "content": "Edited", "updated_at": response.json["updated_at"]}
+    # As the editor reads it: their own (absent) like included.
+    assert response.json == {
+        **comment,
+        "content": "Edited",
+        "updated_at": response.json["updated_at"],
+        "liked": False,
+    }
     assert response.json["updated_at"] > comment["updated_at"]
-    assert response.headers["ETag"] == client.get(f"/comments/{comment['id']}").headers["ETag"]
+    read = client.get(f"/comments/{comment['id']}", headers=editor["headers"])
+    assert response.headers["ETag"] == read.headers["ETag"]
     assert stored_comments(app) == [(comment["id"], None, bob["id"], "Edited", False)]
 
 
