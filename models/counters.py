@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from db import db
 
 
-def _untouched(table: Any) -> dict[str, Any]:
+def untouched(table: Any) -> dict[str, Any]:
     """Columns with an `onupdate` default (updated_at) keep their value: a counter moved by other
     people (a comment, a like) is not an edit of the row, and must not look like one."""
     return {column.name: column for column in table.c if column.onupdate is not None}
@@ -36,7 +36,7 @@ def counter_update(counter: InstrumentedAttribute[int], by: int, *conditions: Co
     return (
         update(table)
         .where(table.c.id == bindparam("row_id"), *conditions)
-        .values({column.name: column + by, **_untouched(table)})
+        .values({column.name: column + by, **untouched(table)})
     )
 
 
@@ -58,6 +58,6 @@ def move_many(counter: InstrumentedAttribute[int], amounts: Mapping[int, int]) -
     statement = (
         update(table)
         .where(table.c.id.in_(sorted(amounts)))
-        .values({column.name: column + delta, **_untouched(table)})
+        .values({column.name: column + delta, **untouched(table)})
     )
     db.session.connection().execute(statement)

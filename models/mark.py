@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db import UTCDateTime, db, utcnow
 from models.board import Board
 from models.comment import Comment
+from models.counters import untouched
 
 
 class BoardLike(db.Model):
@@ -84,9 +85,10 @@ class Mark:
         return self.counter.table  # type: ignore[return-value]
 
     def _move_counter(self, delta: int) -> Any:
-        # A mark is not an edit: columns that move on every UPDATE (updated_at) stay as they are.
-        kept = {column: column for column in self.targets.c if column.onupdate is not None}
-        return update(self.targets).values({self.counter: self.counter + delta, **kept})
+        # A mark is not an edit: updated_at stays as it is (models/counters.py).
+        return update(self.targets).values(
+            {self.counter.name: self.counter + delta, **untouched(self.targets)}
+        )
 
     def set(self, user_id: int, target_id: int, *, on: bool) -> int | None:
         """Mark (on) or unmark the target for the user and commit; the target's new count, or

@@ -19,10 +19,10 @@ from resources.etags import (
     VARY,
     check_if_match,
     commit_or_412,
+    conditional_read,
     documents_if_match,
     documents_if_none_match,
     etag_of,
-    not_modified,
 )
 from resources.pagination import PAGE_SIZES
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
@@ -91,10 +91,7 @@ class BoardById(MethodView):
         body = read_board(board_id, get_current_user())
         if body is None:
             abort(404, message=f"Board {board_id} not found.")
-        etag = etag_of(body, BOARD_WRITABLE)
-        if not_modified(etag):
-            return Response(status=304, headers={"ETag": etag, **VARY})
-        return jsonify(body), {"ETag": etag, **VARY}
+        return conditional_read(body, etag_of(body, BOARD_WRITABLE))
 
     @blp.doc(operationId="replaceBoard")
     @auth_required(blp)

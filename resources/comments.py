@@ -21,10 +21,10 @@ from resources.etags import (
     abort_changed_meanwhile,
     check_if_match,
     commit_or_412,
+    conditional_read,
     documents_if_match,
     documents_if_none_match,
     etag_of,
-    not_modified,
 )
 from resources.pagination import PAGE_SIZES
 from schemas.comment import (
@@ -123,10 +123,7 @@ class CommentById(MethodView):
         body = read_comment(comment_id, get_current_user())
         if body is None:
             abort(404, message=f"Comment {comment_id} not found.")
-        etag = comment_etag(body)
-        if not_modified(etag):
-            return Response(status=304, headers={"ETag": etag, **VARY})
-        return jsonify(body), {"ETag": etag, **VARY}
+        return conditional_read(body, comment_etag(body))
 
     @blp.doc(operationId="updateComment")
     @auth_required(blp)

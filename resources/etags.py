@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
-from flask import request
+from flask import Response, jsonify, request
 from flask_smorest import Blueprint, abort
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,6 +52,14 @@ def _written_part(tag: str | None) -> str:
 
 def not_modified(etag: str) -> bool:
     return request.if_none_match.contains_weak(etag.strip('"'))
+
+
+def conditional_read(body: dict[str, Any], etag: str) -> Any:
+    """A read's answer: 304 when If-None-Match holds the tag, else the body; both with the ETag
+    and `Vary: Authorization` (the reader's own marks are in the body)."""
+    if not_modified(etag):
+        return Response(status=304, headers={"ETag": etag, **VARY})
+    return jsonify(body), {"ETag": etag, **VARY}
 
 
 # RFC 9110 §8.8.3: an entity tag is [W/]"…" (quotes required); If-Match is `*` or a list of them.
