@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, case, update
+from sqlalchemy import Column, ColumnElement, Update, bindparam, case, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db import db
@@ -25,19 +25,28 @@ def untouched(table: Any) -> dict[str, Any]:
     return {column.name: column for column in table.c if column.onupdate is not None}
 
 
-def counter_update(counter: InstrumentedAttribute[int], by: int, *conditions: ColumnElement[bool]) -> Update:
+def counter_update(
+    counter: InstrumentedAttribute[int] | Column[int], by: int, *conditions: ColumnElement[bool]
+) -> Update:
     """`UPDATE t SET counter = counter + by WHERE id = :row_id AND conditions`, built once.
 
     `conditions` make the move conditional (e.g. "only on a comment that is not deleted"): the
     row is then checked and moved in one statement, under its row lock, whatever races with it.
     """
-    table = counter.class_.__table__
-    column = table.c[counter.key]
-    return (
-        update(table)
-        .where(table.c.id == bindparam("row_id"), *conditions)
-        .values({column.name: column + by, **untouched(table)})
-    )
+    column = _column(counter)
+    return counter_moves(column, by).where(column.table.c.id == bindparam("row_id"), *conditions)
+
+
+def counter_moves(counter: InstrumentedAttribute[int] | Column[int], by: int) -> Update:
+    """`UPDATE t SET counter = counter + by`, for the caller's WHERE; updated_at untouched."""
+    column = _column(counter)
+    return update(column.table).values({column.name: column + by, **untouched(column.table)})
+
+
+def _column(counter: InstrumentedAttribute[int] | Column[int]) -> Column[int]:
+    if isinstance(counter, Column):
+        return counter
+    return counter.class_.__table__.c[counter.key]  # type: ignore[no-any-return]
 
 
 def move(statement: Update, row_id: int, **params: Any) -> bool:
@@ -52,12 +61,8 @@ def move_many(counter: InstrumentedAttribute[int], amounts: Mapping[int, int]) -
     deleting a user's comments does not grow with the number of boards they commented on."""
     if not amounts:
         return
-    table = counter.class_.__table__
-    column = table.c[counter.key]
-    delta = case({row_id: amount for row_id, amount in amounts.items()}, value=table.c.id, else_=0)
-    statement = (
-        update(table)
-        .where(table.c.id.in_(sorted(amounts)))
-        .values({column.name: column + delta, **untouched(table)})
-    )
+    column = _column(counter)
+    delta = case({row_id: amount for row_id, amount in amounts.items()}, value=column.table.c.id, else_=0)
+    statement = update(column.table).where(column.table.c.id.in_(sorted(amounts)))
+    statement = statement.values({column.name: column + delta, **untouched(column.table)})
     db.session.connection().execute(statement)

@@ -17,16 +17,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
 
-from sqlalchemy import Column, ColumnElement, ForeignKey, Index, Table, delete, false, insert, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Delete,
+    ForeignKey,
+    Index,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    false,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db import UTCDateTime, db, utcnow
 from models.board import Board
 from models.comment import Comment
-from models.counters import untouched
+from models.counters import counter_moves, counter_update
 
 
 class BoardLike(db.Model):
@@ -84,11 +99,33 @@ class Mark:
     def targets(self) -> Table:
         return self.counter.table  # type: ignore[return-value]
 
-    def _move_counter(self, delta: int) -> Any:
-        # A mark is not an edit: updated_at stays as it is (models/counters.py).
-        return update(self.targets).values(
-            {self.counter.name: self.counter + delta, **untouched(self.targets)}
+    # The statements of `set`, built once with bind parameters (building one costs more than
+    # running it). A mark is not an edit: updated_at stays as it is (counter_update).
+    @cached_property
+    def _add(self) -> Update:
+        return counter_update(self.counter, +1, *self.live)
+
+    @cached_property
+    def _remove(self) -> Update:
+        return counter_update(self.counter, -1, *self.live)
+
+    @cached_property
+    def _insert(self) -> Insert:
+        return insert(self.table).values(
+            user_id=bindparam("user_id"),
+            **{self.target.name: bindparam("row_id")},
+            created_at=bindparam("at"),
         )
+
+    @cached_property
+    def _delete(self) -> Delete:
+        return delete(self.table).where(
+            self.table.c.user_id == bindparam("user_id"), self.target == bindparam("row_id")
+        )
+
+    @cached_property
+    def _count(self) -> Select[tuple[int]]:
+        return select(self.counter).where(self.targets.c.id == bindparam("row_id"), *self.live)
 
     def set(self, user_id: int, target_id: int, *, on: bool) -> int | None:
         """Mark (on) or unmark the target for the user and commit; the target's new count, or
@@ -101,22 +138,19 @@ class Mark:
         the transaction is rolled back, the counter with it. Exact however many requests race.
         """
         conn = db.session.connection()
-        target = self.targets.c.id == target_id
-        moved = conn.execute(self._move_counter(1 if on else -1).where(target, *self.live)).rowcount
+        ids = {"user_id": user_id, "row_id": target_id}
         changed = 0
-        if moved:
-            row = {"user_id": user_id, self.target.name: target_id}
+        if conn.execute(self._add if on else self._remove, ids).rowcount:
             try:
                 if on:
-                    changed = conn.execute(insert(self.table).values(**row, created_at=utcnow())).rowcount
+                    changed = conn.execute(self._insert, {**ids, "at": utcnow()}).rowcount
                 else:
-                    mine = (self.table.c[name] == value for name, value in row.items())
-                    changed = conn.execute(delete(self.table).where(*mine)).rowcount
+                    changed = conn.execute(self._delete, ids).rowcount
             except IntegrityError:
                 changed = 0
         if not changed:
             db.session.rollback()
-        count = db.session.connection().execute(select(self.counter).where(target, *self.live)).scalar()
+        count = db.session.connection().execute(self._count, ids).scalar()
         db.session.commit()
         return count
 
@@ -125,7 +159,7 @@ class Mark:
         target at most once: every target they marked loses exactly one, in one UPDATE."""
         conn = db.session.connection()
         marked = select(self.target).where(self.table.c.user_id == user_id)
-        conn.execute(self._move_counter(-1).where(self.targets.c.id.in_(marked)))
+        conn.execute(counter_moves(self.counter, -1).where(self.targets.c.id.in_(marked)))
         conn.execute(delete(self.table).where(self.table.c.user_id == user_id))
 
 
