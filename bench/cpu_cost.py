@@ -106,6 +106,24 @@ def comment_on_board_5000(api: Callable, token: str) -> None:
             call(api, environ("POST", "/boards/5000/comments", reply, token))
 
 
+def alternating(*makers: Callable) -> Callable:
+    """Environs that take turns (PUT, DELETE, PUT, …): a like that is taken back, and again."""
+    turn = 0
+
+    def make() -> dict[str, Any]:
+        nonlocal turn
+        turn += 1
+        return makers[turn % len(makers)]()
+
+    return make
+
+
+def follow_authors(api: Callable, token: str) -> None:
+    """As bench/run.py's followed_authors: seed_1 follows users 2..51."""
+    for user_id in range(2, 52):
+        call(api, environ("PUT", f"/users/{user_id}/follow", token=token))
+
+
 def calls_per_request(app: Callable, make_environ: Callable) -> int:
     """Python function calls (and C calls) made by one request, counted with sys.setprofile."""
     for _ in range(3):
@@ -151,6 +169,7 @@ def build(database: Path) -> tuple[Callable, Callable, dict[str, Callable]]:
     login = environ("POST", "/auth/login", {"username": "seed_1", "password": "seed-password"})
     token = json.loads(call(api, login)[1])["access_token"]
     comment_on_board_5000(api, token)
+    follow_authors(api, token)
     endpoints = {
         "list": environ("GET", "/boards?page_size=20"),
         "list_token": environ("GET", "/boards?page_size=20", token=token),
@@ -159,6 +178,11 @@ def build(database: Path) -> tuple[Callable, Callable, dict[str, Callable]]:
         "me": environ("GET", "/auth/me", token=token),
         "create": environ("POST", "/boards", {"title": "Bench", "content": "A benchmark post."}, token),
         "login": login,
+        "like": alternating(
+            environ("PUT", "/boards/5000/like", token=token),
+            environ("DELETE", "/boards/5000/like", token=token),
+        ),
+        "feed": environ("GET", "/boards/feed?page_size=20", token=token),
     }
     return hello.create_app(), api, endpoints
 
@@ -168,7 +192,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--profile", metavar="ENDPOINT", help="list, list_token, board, comments, me, create or login"
+        "--profile",
+        metavar="ENDPOINT",
+        help="list, list_token, board, comments, me, create, login, like or feed",
     )
     parser.add_argument("--calls", action="store_true", help="count Python calls per request instead")
     parser.add_argument("--only", default="", help="comma-separated endpoint names")
