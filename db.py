@@ -118,6 +118,39 @@ class UTCDateTime(TypeDecorator[datetime]):
         return process
 
 
+class UTCTimestampText(UTCDateTime):
+    """A UTCDateTime column read as the text that its JSON shows (`datetime.isoformat()` of the
+    aware value), for read paths that only serialize it: `type_coerce(column, UTCTimestampText())`.
+
+    On SQLite the stored text ('2026-11-30 01:02:03.456789') is rearranged into
+    '2026-11-30T01:02:03.456789+00:00' (0.2 µs) instead of parsed and formatted again (2.3 µs):
+    a page of 20 boards has 40 timestamps, one of comments with replies 90. Zero microseconds are
+    left out, as isoformat leaves them out; any other text, and other databases, take the long
+    way (tests/test_utc_datetime.py holds both equal)."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        parse = super().result_processor(dialect, coltype)
+
+        def iso(value: Any) -> str | None:
+            if value is None:
+                return None
+            return (parse(value) if parse else value).isoformat()  # type: ignore[no-any-return]
+
+        if dialect.name != "sqlite":
+            return iso
+
+        def rearrange(value: str | None) -> str | None:
+            if value is not None and len(value) == 26 and value[10] == " " and value[19] == ".":
+                if value.endswith(".000000"):
+                    return f"{value[:10]}T{value[11:19]}+00:00"
+                return f"{value[:10]}T{value[11:]}+00:00"
+            return iso(value)
+
+        return rearrange
+
+
 def compare_type(
     context: MigrationContext,
     inspected_column: Column[Any],

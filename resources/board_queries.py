@@ -37,10 +37,10 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask_smorest import abort
-from sqlalchemy import BigInteger, Select, and_, bindparam, cast, func, insert, select
+from sqlalchemy import BigInteger, Select, and_, bindparam, cast, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
-from db import db, utcnow
+from db import UTCTimestampText, db, utcnow
 from models import Board, BoardLike, BoardScrap, Follow, TableCount, TokenUser, User
 from schemas.board import board_json
 
@@ -50,8 +50,9 @@ BOARD_ROWS = select(
     Board.content,
     Board.author_id,
     User.username,
-    Board.created_at,
-    Board.updated_at,
+    # As the text the JSON shows (db.UTCTimestampText): no datetime made and formatted again.
+    type_coerce(Board.created_at, UTCTimestampText()).label("created_at"),
+    type_coerce(Board.updated_at, UTCTimestampText()).label("updated_at"),
     Board.comment_count,
     Board.like_count,
     Board.scrap_count,

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Response, jsonify
-from sqlalchemy import Row, Select, and_, bindparam, func, select
+from sqlalchemy import Row, Select, and_, bindparam, func, select, type_coerce
 
-from db import db
+from db import UTCTimestampText, db
 from models import Board, Comment, CommentLike, TokenUser, User
 from schemas.comment import EMBEDDED_REPLIES, comment_json
 
@@ -30,8 +30,9 @@ FIELDS = (
     Comment.content,
     Comment.author_id,
     User.username,
-    Comment.created_at,
-    Comment.updated_at,
+    # As the text the JSON shows (db.UTCTimestampText): no datetime made and formatted again.
+    type_coerce(Comment.created_at, UTCTimestampText()).label("created_at"),
+    type_coerce(Comment.updated_at, UTCTimestampText()).label("updated_at"),
     Comment.deleted,
     Comment.like_count,
     Comment.reply_count,

@@ -4,7 +4,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.text import multi_line, single_line
-from schemas.timestamps import ID_DOC, timestamp
+from schemas.timestamps import ID_DOC, iso, timestamp
 
 # Ids fit a signed 64-bit column: a larger number is a validation error, not an SQL overflow.
 MAX_ID = 2**63 - 1
@@ -49,8 +49,8 @@ def board_json(
     content: str,
     author_id: int,
     author_username: str,
-    created_at: datetime,
-    updated_at: datetime,
+    created_at: datetime | str,
+    updated_at: datetime | str,
     comment_count: int,
     like_count: int,
     scrap_count: int,
@@ -68,8 +68,8 @@ def board_json(
         "title": title,
         "content": content,
         "author": {"id": author_id, "username": author_username},
-        "created_at": created_at.isoformat(),
-        "updated_at": updated_at.isoformat(),
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at),
         "comment_count": comment_count,
         "like_count": like_count,
         "scrap_count": scrap_count,

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.board import MAX_ID, BoardAuthorSchema
 from schemas.text import multi_line
+from schemas.timestamps import iso
 
 MAX_LENGTH = 2000
 # A page of top-level comments embeds this many replies of each; /comments/<id>/replies has all.
@@ -63,8 +64,8 @@ def comment_json(
     content: str,
     author_id: int | None,
     author_username: str | None,
-    created_at: datetime,
-    updated_at: datetime,
+    created_at: datetime | str,
+    updated_at: datetime | str,
     deleted: bool,
     like_count: int,
     reply_count: int,
@@ -80,8 +81,8 @@ def comment_json(
         "parent_id": parent_id,
         "content": "" if deleted else content,
         "author": None if deleted or author_id is None else {"id": author_id, "username": author_username},
-        "created_at": created_at.isoformat(),
-        "updated_at": updated_at.isoformat(),
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at),
         "deleted": bool(deleted),
         "like_count": like_count,
         "reply_count": reply_count,
@@ -96,9 +97,9 @@ def comment_json(
 COMMENT_WRITABLE = ("content", "updated_at", "deleted")
 
 
-def written_json(content: str, updated_at: datetime, deleted: bool) -> dict[str, Any]:
+def written_json(content: str, updated_at: datetime | str, deleted: bool) -> dict[str, Any]:
     """The writable fields of a stored comment as its representation shows them, for If-Match."""
-    return {"content": "" if deleted else content, "updated_at": updated_at.isoformat(), "deleted": deleted}
+    return {"content": "" if deleted else content, "updated_at": iso(updated_at), "deleted": deleted}
 
 
 class CommentCreateSchema(Schema):

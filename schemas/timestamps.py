@@ -1,5 +1,6 @@
 """Timestamps and ids in responses, documented as the API writes them."""
 
+from datetime import datetime
 from typing import Any
 
 from marshmallow import fields
@@ -15,3 +16,9 @@ def timestamp(**kwargs: Any) -> fields.DateTime:
     """A response timestamp: always present, in UTC."""
     metadata = {"example": TIMESTAMP_EXAMPLE, **kwargs.pop("metadata", {})}
     return fields.DateTime(dump_only=True, required=True, metadata=metadata, **kwargs)
+
+
+def iso(value: datetime | str) -> str:
+    """A timestamp as the API writes it: read paths select it as that text already
+    (db.UTCTimestampText), writes have the datetime."""
+    return value if value.__class__ is str else value.isoformat()  # type: ignore[union-attr]
