@@ -22,8 +22,12 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_USER_ID = 2**63 - 1
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the user does not exist, so that a login for an unknown name costs
-# as much as one with a wrong password and reveals nothing through its timing.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# as much as one with a wrong password and reveals nothing through its timing. Written out rather
+# than hashed at import (which cost every worker's boot ~30 ms); made with `_hasher`'s parameters,
+# which a test holds (a change of parameters must write a new one).
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=19456,t=2,p=1$b7SXwcpu3RrTQJ4CI9wDNA$OXWUPLnXGbJ9F96nfhHx5EMRO81FtZ5q4qqQL9VFQWs"
+)
 
 
 def burn_password_check(password: str) -> None:

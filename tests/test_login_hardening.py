@@ -211,3 +211,16 @@ def test_unknown_user_and_wrong_password_take_about_as_long(tmp_path, register):
     ratio = statistics.median(unknown) / statistics.median(wrong)
     print(f"login timing: unknown {statistics.median(unknown):.4f}s, wrong {statistics.median(wrong):.4f}s")
     assert 0.5 < ratio < 2, (unknown, wrong)
+
+
+def test_an_unknown_user_costs_one_full_password_check() -> None:
+    """The dummy hash written out in models/user.py has the hasher's own parameters (a login for an
+    unknown name costs what a wrong password costs), and no password verifies against it."""
+    from argon2.exceptions import VerificationError
+
+    from models import user
+
+    assert not user._hasher.check_needs_rehash(user._DUMMY_HASH)
+    for password in ("not-a-real-password-", "", "x" * 128):
+        with pytest.raises(VerificationError):
+            user._hasher.verify(user._DUMMY_HASH, password)
