@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
 
 from db import db
 from models import Board, BoardLike
@@ -46,18 +45,19 @@ def stored(app: Flask, board_id: int) -> tuple[int, int]:
 
 @pytest.fixture
 def refused_inserts(app: Flask):
-    """The INSERTs the primary key refused, counted: proof that the index, not luck, decided."""
+    """The INSERTs of a mark that the primary key turned away (INSERT … IGNORE: no row written),
+    counted: proof that the index, not luck, decided."""
     with app.app_context():
         engine = db.engine
-    refused: list[BaseException] = []
+    refused: list[str] = []
 
-    def record(context) -> None:
-        if isinstance(context.sqlalchemy_exception, IntegrityError):
-            refused.append(context.original_exception)
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "IGNORE" in statement and cursor.rowcount == 0:
+            refused.append(statement)
 
-    event.listen(engine, "handle_error", record)
+    event.listen(engine, "after_cursor_execute", record)
     yield refused
-    event.remove(engine, "handle_error", record)
+    event.remove(engine, "after_cursor_execute", record)
 
 
 @pytest.fixture
