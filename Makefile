@@ -67,7 +67,7 @@ WORKERS = $(or $(WEB_CONCURRENCY),$(shell n=$$(nproc); [ $$n -lt 2 ] && n=2; ech
 serve: install  ## production: migrate DATABASE_URL, then gunicorn (PORT, WEB_CONCURRENCY; SERVER=granian)
 	$(BIN)/flask db upgrade
 ifeq ($(SERVER),granian)
-	PORT=$(PORT) exec $(BIN)/granian --interface wsgi --factory --host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --access-log 'app:create_app'
+	PORT=$(PORT) exec $(BIN)/granian --interface wsgi --factory --host 127.0.0.1 --port $(PORT) --workers $(WORKERS) $(GRANIAN_ARGS) --access-log 'app:create_app'
 else
 	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py --no-control-socket 'app:create_app()'
 endif

@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=int, default=10, help="wrk seconds per endpoint and setting (as many for the floor)"
     )
-    parser.add_argument("--rounds", type=int, default=2, help="floor/endpoint alternations per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="floor/endpoint alternations per measurement")
     parser.add_argument(
         "--only", default="", help="comma-separated words: only endpoints whose label has one"
     )
