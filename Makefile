@@ -60,7 +60,7 @@ test-mysql: install-dev  ## the whole suite against a private MariaDB server
 	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Production: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log on stdout).
-# SERVER=granian serves the same app with granian instead (a candidate under measurement: see
+# SERVER=granian serves the same app with granian instead (measured, not the default: see
 # docs/performance.md, "Against the true floor"); same address, worker count and access log.
 SERVER ?= gunicorn
 WORKERS = $(or $(WEB_CONCURRENCY),$(shell n=$$(nproc); [ $$n -lt 2 ] && n=2; echo $$n))
