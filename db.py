@@ -46,7 +46,9 @@ def engine_options(database_url: str, overrides: dict[str, Any] | None = None) -
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         # Writers queue on a lock file rather than in SQLite's sleeping busy handler (sqlite_writers).
-        return {"connect_args": {"factory": QueuedWritersConnection}, **(overrides or {})}
+        options = dict(overrides or {})
+        options["connect_args"] = {"factory": QueuedWritersConnection, **options.get("connect_args", {})}
+        return options
     options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 280}
     if url.get_backend_name() == "mysql":
         options["connect_args"] = {k: v for k, v in MYSQL_CONNECT_ARGS.items() if k not in url.query}

@@ -9,27 +9,40 @@ fraction of what their CPU cost allows, and p99 grew with each step of the sched
 
 Here a connection takes an exclusive `flock` on `<database>-writers` before its transaction's
 first write (INSERT, UPDATE, DELETE, REPLACE) and gives it back when the transaction ends
-(commit, rollback or close). A writer waiting on `flock` is woken the moment the lock is released,
-so writers queue in order instead of sleeping in steps. Readers never touch it (WAL lets them read
-beside a writer). What SQLite guarantees is unchanged: the lock file only orders writers that
-would have waited anyway, and SQLite's own locking still decides (a writer that does not use this
-file, e.g. the sqlite3 shell, is waited for by the busy handler, as before).
+(commit, rollback, `with connection:`, close). A writer waiting on `flock` is woken the moment
+the lock is released, instead of sleeping in steps. Readers never touch the file (WAL lets them
+read beside a writer).
 
-Used only for file databases (not `:memory:`), through sqlite3's `factory` connection argument
-(db.engine_options). One thread never waits for a lock it already holds through another
-connection: it falls back to SQLite's busy handler, as before, rather than wait for itself.
+Nothing SQLite guarantees depends on this file: it only orders writers that would have waited
+anyway, and SQLite's own locking still decides. So whenever the queue cannot help, a writer goes
+on without it, to SQLite's busy handler as before:
+- the lock is held longer than the connection's `timeout` (5 s by default; a long migration, a
+  `flask shell` left in a transaction): the writer stops waiting for the file, and SQLite's busy
+  handler gives its usual "database is locked" (a 503) instead of the worker hanging;
+- the file cannot be opened (a read-only folder, a file left by another user): logged once;
+- this thread already holds the lock through another connection: it does not wait for itself;
+- writers that do not use the file (the sqlite3 shell, `executescript`, DDL).
+
+Used only for file databases (not `:memory:` or URI names), through sqlite3's `factory`
+connection argument (db.engine_options).
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
+import time
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-_held = threading.local()  # how many write locks this thread holds, across its connections
+# Threads holding the lock through some connection: a thread never waits for itself.
+_holders: set[int] = set()
+_unusable: set[str] = set()  # lock files that could not be opened (logged once each)
 
 
 def lock_path(database: str) -> str | None:
@@ -44,9 +57,10 @@ class QueuedWritersConnection(sqlite3.Connection):
 
     def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
-        path = lock_path(os.fspath(database))
-        self._lock_fd = None if path is None else os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        self._holding = False
+        self._lock_path = lock_path(os.fspath(database))
+        self._lock_fd: int | None = None
+        self._owner: int | None = None  # the thread holding the lock through this connection
+        self._timeout = float(kwargs.get("timeout", args[0] if args else 5.0))
 
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
         return super().cursor(factory or QueuedWritersCursor)
@@ -59,16 +73,28 @@ class QueuedWritersConnection(sqlite3.Connection):
         return self.cursor().executemany(sql, parameters)
 
     def queue_for_write(self) -> None:
-        if self._holding or self._lock_fd is None or getattr(_held, "count", 0):
+        me = threading.get_ident()
+        if self._owner is not None or self._lock_path is None or me in _holders:
             return
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        self._holding = True
-        _held.count = 1
+        fd = self._lock_file()
+        if fd is None or not _wait_for(fd, self._timeout):
+            return  # SQLite's busy handler decides, as without the queue
+        self._owner = me
+        _holders.add(me)
+
+    def _lock_file(self) -> int | None:
+        if self._lock_fd is None and self._lock_path not in _unusable:
+            try:
+                self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)  # type: ignore[arg-type]
+            except OSError as error:
+                _unusable.add(self._lock_path)  # type: ignore[arg-type]
+                log.warning("SQLite writers will not queue on %s: %s", self._lock_path, error)
+        return self._lock_fd
 
     def _done(self) -> None:
-        if self._holding:
-            self._holding = False
-            _held.count = 0
+        if self._owner is not None:
+            _holders.discard(self._owner)
+            self._owner = None
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
 
     def commit(self) -> None:
@@ -83,6 +109,13 @@ class QueuedWritersConnection(sqlite3.Connection):
         finally:
             self._done()
 
+    def __exit__(self, *exc_info: Any) -> Any:  # `with connection:` commits or rolls back in C
+        try:
+            return super().__exit__(*exc_info)
+        finally:
+            if not self.in_transaction:
+                self._done()
+
     def close(self) -> None:
         try:
             super().close()
@@ -91,6 +124,26 @@ class QueuedWritersConnection(sqlite3.Connection):
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
+
+
+def _wait_for(fd: int, timeout: float) -> bool:
+    """Take the lock, waiting at most `timeout` seconds: polled, 20 µs at first (a writer holds it
+    for a fraction of a millisecond), then less and less often, up to every 2 ms."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    deadline = time.monotonic() + timeout
+    pause = 0.00002
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pause = min(pause * 1.5, 0.002)
+    return False
 
 
 class QueuedWritersCursor(sqlite3.Cursor):

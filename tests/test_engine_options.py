@@ -27,6 +27,11 @@ SQLITE_DEFAULTS = {"connect_args": {"factory": QueuedWritersConnection}}
     [
         ("sqlite:///board.db", None, SQLITE_DEFAULTS),
         ("sqlite:///board.db", {"echo": True}, {**SQLITE_DEFAULTS, "echo": True}),
+        (
+            "sqlite:///board.db",
+            {"connect_args": {"timeout": 30}},
+            {"connect_args": {"factory": QueuedWritersConnection, "timeout": 30}},
+        ),
         (MYSQL, None, MYSQL_DEFAULTS),
         ("mysql://board:pw@db.example/board", None, MYSQL_DEFAULTS),  # mysqlclient takes the same
         # What the URL says wins over the defaults; explicit options win over everything.

@@ -215,7 +215,7 @@ def test_unknown_user_and_wrong_password_take_about_as_long(tmp_path, register):
 
 def test_an_unknown_user_costs_one_full_password_check() -> None:
     """The dummy hash written out in models/user.py has the hasher's own parameters (a login for an
-    unknown name costs what a wrong password costs), and no password verifies against it."""
+    unknown name costs what a wrong password costs), and is a real hash that passwords fail."""
     from argon2.exceptions import VerificationError
 
     from models import user

@@ -57,3 +57,10 @@ def test_it_remembers_a_bounded_number_of_queries(app, parser, monkeypatch) -> N
         assert parse(app, parser, f"author_id={n + 1}") == {"author_id": n + 1, "sort": "new"}
     assert len(parser._parsed_queries) == 8
     assert parse(app, parser, "author_id=1") == {"author_id": 1, "sort": "new"}  # forgotten, parsed again
+
+
+def test_long_query_strings_are_parsed_but_not_remembered(app, parser) -> None:
+    padded = "author_id=7&" + "&".join(f"junk{n}=x" for n in range(40))
+    assert len(padded) > smorest_tuning.LONGEST_REMEMBERED_QUERY
+    assert parse(app, parser, padded) == {"author_id": 7, "sort": "new"}
+    assert not parser._parsed_queries

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import sqlite_writers
 from db import db
 from sqlite_writers import QueuedWritersConnection, lock_path
 from tests.conftest import make_app
@@ -33,6 +34,12 @@ def connect(database: Path, timeout: float = 5.0) -> sqlite3.Connection:
     return sqlite3.connect(
         database, timeout=timeout, factory=QueuedWritersConnection, check_same_thread=False
     )
+
+
+@pytest.fixture(autouse=True)
+def forget_unusable_files() -> Iterator[None]:
+    yield
+    sqlite_writers._unusable.clear()
 
 
 @pytest.fixture
@@ -83,20 +90,25 @@ def test_a_refused_write_holds_the_lock_until_the_rollback(database, probe) -> N
     conn.close()
 
 
-def test_a_second_writer_waits_on_the_lock_not_in_sqlite(database) -> None:
-    """The second writer has no busy timeout at all: without the queue, SQLite would refuse it at
-    once ("database is locked"). Queued, it waits for the first one's commit, then writes."""
-    first, second = connect(database), connect(database, timeout=0)
+def test_a_second_writer_waits_on_the_lock_file_then_writes(database, monkeypatch) -> None:
+    """The second writer queues on the file (not in SQLite's busy handler) while the first holds
+    it, and takes it as soon as the first commits."""
+    waits: list[bool] = []
+    original = sqlite_writers._wait_for
+
+    def spy(fd: int, timeout: float) -> bool:
+        waits.append(original(fd, timeout))
+        return waits[-1]
+
+    monkeypatch.setattr(sqlite_writers, "_wait_for", spy)
+    first, second = connect(database), connect(database)
     first.execute("UPDATE t SET n = n + 1")
     done: list[object] = []
 
     def write() -> None:
-        try:
-            second.execute("UPDATE t SET n = n + 10")
-            second.commit()
-            done.append("ok")
-        except sqlite3.Error as exc:  # pragma: no cover - the failure this test is about
-            done.append(exc)
+        second.execute("UPDATE t SET n = n + 10")
+        second.commit()
+        done.append("ok")
 
     thread = threading.Thread(target=write)
     thread.start()
@@ -105,8 +117,63 @@ def test_a_second_writer_waits_on_the_lock_not_in_sqlite(database) -> None:
     first.commit()
     thread.join(5)
     assert done == ["ok"]
+    assert waits == [True, True]  # the first took the free lock; the second got it once released
     assert first.execute("SELECT n FROM t").fetchone() == (11,)
     first.close()
+    second.close()
+
+
+def test_a_writer_waits_no_longer_than_its_timeout(database, probe) -> None:
+    """A lock held for long (a migration, a forgotten shell): after its timeout on the file the
+    writer goes on to SQLite, whose busy handler refuses it after its own timeout, as before:
+    "database is locked", never a worker stuck until gunicorn kills it."""
+    first, second = connect(database), connect(database, timeout=0.2)
+    first.execute("UPDATE t SET n = n + 1")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        second.execute("UPDATE t SET n = n + 10")
+    assert 0.2 <= time.monotonic() - started < 2
+    second.rollback()
+    first.commit()
+    assert not probe()
+    first.close()
+    second.close()
+
+
+def test_an_unusable_lock_file_leaves_writes_to_sqlite(database, caplog) -> None:
+    Path(lock_path(str(database))).mkdir()  # cannot be opened as a file, even by root
+    conn = connect(database)
+    conn.execute("SELECT n FROM t").fetchall()
+    conn.execute("UPDATE t SET n = 5")
+    conn.commit()
+    conn.execute("UPDATE t SET n = 6")
+    conn.commit()
+    assert conn.execute("SELECT n FROM t").fetchone() == (6,)
+    assert sum("will not queue" in record.getMessage() for record in caplog.records) == 1
+    conn.close()
+
+
+def test_with_connection_releases_the_lock(database, probe) -> None:
+    conn = connect(database)
+    with conn:
+        conn.execute("UPDATE t SET n = 3")
+        assert probe()
+    assert not probe()
+    conn.close()
+
+
+def test_a_lock_released_from_another_thread_frees_its_owner(database, probe) -> None:
+    """A pool may close a connection from another thread: its owner queues again afterwards."""
+    first = connect(database)
+    first.execute("UPDATE t SET n = 1")
+    closer = threading.Thread(target=first.close)
+    closer.start()
+    closer.join(5)
+    assert not probe()
+    second = connect(database)
+    second.execute("UPDATE t SET n = 2")
+    assert probe(), "this thread holds no lock any more: its next write queues again"
+    second.commit()
     second.close()
 
 
