@@ -148,11 +148,13 @@ def _wait_for(fd: int, timeout: float) -> bool:
 
 class QueuedWritersCursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-        if sql.lstrip()[:7].upper().startswith(WRITES):
-            self.connection.queue_for_write()  # type: ignore[attr-defined]
+        self._queue_if_write(sql)
         return super().execute(sql, parameters)
 
     def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        self._queue_if_write(sql)
+        return super().executemany(sql, parameters)
+
+    def _queue_if_write(self, sql: str) -> None:
         if sql.lstrip()[:7].upper().startswith(WRITES):
             self.connection.queue_for_write()  # type: ignore[attr-defined]
-        return super().executemany(sql, parameters)

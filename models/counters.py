@@ -37,8 +37,9 @@ def counter_update(
     return counter_moves(column, by).where(column.table.c.id == bindparam("row_id"), *conditions)
 
 
-def counter_moves(counter: InstrumentedAttribute[int] | Column[int], by: int) -> Update:
-    """`UPDATE t SET counter = counter + by`, for the caller's WHERE; updated_at untouched."""
+def counter_moves(counter: InstrumentedAttribute[int] | Column[int], by: int | ColumnElement[int]) -> Update:
+    """`UPDATE t SET counter = counter + by`, for the caller's WHERE; updated_at untouched. `by`
+    may be an expression of the row (move_many's CASE on the id)."""
     column = _column(counter)
     return update(column.table).values({column.name: column + by, **untouched(column.table)})
 
@@ -61,8 +62,6 @@ def move_many(counter: InstrumentedAttribute[int], amounts: Mapping[int, int]) -
     deleting a user's comments does not grow with the number of boards they commented on."""
     if not amounts:
         return
-    column = _column(counter)
-    delta = case({row_id: amount for row_id, amount in amounts.items()}, value=column.table.c.id, else_=0)
-    statement = update(column.table).where(column.table.c.id.in_(sorted(amounts)))
-    statement = statement.values({column.name: column + delta, **untouched(column.table)})
-    db.session.connection().execute(statement)
+    ids = _column(counter).table.c.id
+    delta = case({row_id: amount for row_id, amount in amounts.items()}, value=ids, else_=0)
+    db.session.connection().execute(counter_moves(counter, delta).where(ids.in_(sorted(amounts))))
