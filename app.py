@@ -20,7 +20,7 @@ import blocklist
 import cli
 import dev_secret
 import mailer
-from db import compare_type, db, engine_options
+from db import compare_type, db, engine_options, init_database
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from json_provider import OrjsonProvider
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
@@ -147,7 +147,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.url_map.converters["id"] = IdConverter
 
-    db.init_app(app)
+    init_database(app)
     Migrate(app, db, render_as_batch=True, compare_type=compare_type)
 
     api = BoardApi(app, spec_kwargs={"extra_plugins": [ErrorExamplesPlugin()]})

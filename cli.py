@@ -6,7 +6,7 @@ from flask.cli import AppGroup, with_appcontext
 
 import blocklist
 import seed
-from db import db
+from db import commit
 from models import User
 
 tokens_cli = AppGroup("tokens", help="Token revocation store.")
@@ -28,7 +28,7 @@ def make_admin(username: str, revoke: bool) -> None:
     if user is None:
         raise click.ClickException(f"No user named {username!r}.")
     user.is_admin = not revoke
-    db.session.commit()
+    commit()
     click.echo(f"{user.username} is {'now' if user.is_admin else 'no longer'} an admin.")
 
 

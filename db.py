@@ -6,8 +6,21 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask import Flask, g
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, TypeDecorator, event, make_url, text
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    TypeDecorator,
+    event,
+    make_url,
+    text,
+)
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -59,8 +72,89 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Where an app context keeps its connection (see `connection`).
+_CONNECTION = "_board_api_connection"
+
+
+def connection() -> Connection:
+    """The app context's database connection: taken from the pool at its first statement and
+    given back when the context (a request, a CLI command) ends.
+
+    The app's own SQL runs here directly, and `db.session` runs here too (`RequestSession`), so a
+    request that never needs the ORM never builds a Session: about a tenth of a simple read's
+    CPU. One connection per context also means one transaction: what Core statements and the ORM
+    do in a request is committed or rolled back together.
+    """
+    conn: Connection | None = g.get(_CONNECTION)
+    if conn is None:
+        conn = db.engine.connect()
+        setattr(g, _CONNECTION, conn)
+    return conn
+
+
+class RequestSession(FlaskSession):
+    """`db.session`, on its app context's `connection()`.
+
+    It takes over the transaction the context's Core statements may have begun on that connection
+    (join_transaction_mode "control_fully"), so `db.session.commit()` and `rollback()` end that
+    work too, whether or not the ORM itself was used. One database: SQLALCHEMY_BINDS is not used.
+    """
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        return bind if bind is not None else connection()
+
+    def commit(self) -> None:
+        self.connection()  # join the transaction Core statements began, so that it is committed
+        super().commit()
+
+    def rollback(self) -> None:
+        super().rollback()
+        conn: Connection | None = g.get(_CONNECTION)
+        if conn is not None and conn.in_transaction():  # begun by Core statements, never joined
+            conn.rollback()
+
+
+def commit() -> None:
+    """Commit the context's work: through `db.session` when the context has one (it may hold ORM
+    changes to flush), else on the connection, without building a Session just to commit."""
+    if db.session.registry.has():
+        db.session.commit()
+    else:
+        connection().commit()
+
+
+def rollback() -> None:
+    """Roll the context's work back (opening no connection when there is none)."""
+    if db.session.registry.has():
+        db.session.rollback()
+        return
+    conn: Connection | None = g.get(_CONNECTION)
+    if conn is not None:
+        conn.rollback()
+
+
 # Objects stay usable after commit: a view commits, then serialises what it changed.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(
+    model_class=Base,
+    session_options={
+        "expire_on_commit": False,
+        "class_": RequestSession,
+        "join_transaction_mode": "control_fully",
+    },
+)
+
+
+def init_database(app: Flask) -> None:
+    """Flask-SQLAlchemy, and the context's connection closed when the context ends."""
+    db.init_app(app)
+    app.teardown_appcontext(_close_connection)
+
+
+def _close_connection(_: BaseException | None) -> None:
+    db.session.remove()  # first: the session's transaction may be the connection's
+    conn: Connection | None = g.pop(_CONNECTION, None)
+    if conn is not None:
+        conn.close()  # rolls back whatever was not committed, and returns it to the pool
 
 
 def exact_string(length: int) -> String:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from db import db
+from db import rollback
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def handle_http_exception(exc: HTTPException) -> tuple[dict[str, Any], int, dict
 
 def handle_database_unavailable(exc: DBAPIError | PoolTimeoutError) -> tuple[dict[str, Any], int]:
     log.warning("database unavailable: %s", exc)
-    db.session.rollback()
+    rollback()
     return error_body(503, error="database_unavailable"), 503
 
 

@@ -27,7 +27,7 @@ from flask import current_app
 from flask_mail import Message
 from sqlalchemy import update
 
-from db import db, utcnow
+from db import commit, db, utcnow
 from mailer import outbox, send_or_log
 from models import User
 from models.user import MAX_USER_ID
@@ -51,7 +51,7 @@ def send_reset_link(email: str) -> None:
     if user is None:
         return  # nothing to send, and nothing to say: the requester got the same 202
     token = issue_token(user)
-    db.session.commit()  # the token works before its mail can arrive
+    commit()  # the token works before its mail can arrive
     send_or_log(reset_message(user, token))
 
 

@@ -28,7 +28,7 @@ from redis.retry import Retry
 from sqlalchemy import Select, bindparam, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from db import db
+from db import commit, connection, db, rollback
 from models import RevokedToken
 from models.user import TOKEN_USER_BY_ID, TOKEN_USER_COLUMNS
 
@@ -68,7 +68,7 @@ def _user_and_revoked_statement(arity: int) -> Select[Any]:
 
 
 def user_row(user_id: int) -> Sequence[Any] | None:
-    return db.session.connection().execute(TOKEN_USER_BY_ID, {"user_id": user_id}).first()
+    return connection().execute(TOKEN_USER_BY_ID, {"user_id": user_id}).first()
 
 
 class DatabaseStore:
@@ -80,32 +80,32 @@ class DatabaseStore:
             try:
                 for key, expires_at in entries.items():
                     db.session.merge(RevokedToken(jti=key, expires_at=expires_at))
-                db.session.commit()
+                commit()
                 return
             except IntegrityError:
                 # A concurrent request inserted the same key between our SELECT and INSERT.
-                db.session.rollback()
+                rollback()
                 if attempt:
                     raise
 
     def revoke_once(self, key: str, expires_at: datetime) -> bool:
         db.session.add(RevokedToken(jti=key, expires_at=expires_at))
         try:
-            db.session.commit()
+            commit()
         except IntegrityError:
-            db.session.rollback()
+            rollback()
             return False
         return True
 
     def revoked_among(self, keys: list[str]) -> set[str]:
         params = {f"k{i}": key for i, key in enumerate(keys)}
-        rows = db.session.connection().execute(_lookup_statement(len(keys)), params)
+        rows = connection().execute(_lookup_statement(len(keys)), params)
         return set(rows.scalars())
 
     def user_and_revoked(self, user_id: int, keys: list[str]) -> tuple[Sequence[Any] | None, set[str]]:
         params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
         params["user_id"] = user_id
-        row = db.session.connection().execute(_user_and_revoked_statement(len(keys)), params).first()
+        row = connection().execute(_user_and_revoked_statement(len(keys)), params).first()
         if row is None:
             # The user is gone (rare): the token may still be revoked, which is answered first.
             return None, self.revoked_among(keys)
@@ -114,7 +114,7 @@ class DatabaseStore:
 
     def prune(self, now: datetime) -> int:
         result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
-        db.session.commit()
+        commit()
         return result.rowcount
 
 

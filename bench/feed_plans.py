@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import bindparam, func, insert, select, text
 
 from app import create_app
-from db import db, utcnow
+from db import connection, db, utcnow
 from models import Board, Follow, User
 from resources.board_queries import BOARD_ROWS, FEED_TOTAL, FOLLOWEES, _statements
 from seed import seed
@@ -79,7 +79,7 @@ def measure(url: str, boards: int) -> dict[str, float]:
     results: dict[str, float] = {}
     with app.app_context():
         follower = prepare(url, boards)
-        conn = db.session.connection()
+        conn = connection()
         # What resources/board_queries.py runs for a large feed ("dense") and a small one.
         dense, _ = _statements(frozenset({"followed_by", "dense"}))
         dense_keyset, _ = _statements(frozenset({"followed_by", "dense", "before"}))

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db import UTCDateTime, db, utcnow
+from db import UTCDateTime, connection, db, utcnow
 from models.board import Board, same_as_created_at
 from models.counters import counter_update, move, move_many
 
@@ -121,7 +121,7 @@ DELETE_EMPTY_PLACEHOLDER = delete(Comment).where(
 
 
 def _execute(statement: Any, params: dict[str, Any] | None = None) -> CursorResult[Any]:
-    return db.session.connection().execute(statement, params or {})  # type: ignore[return-value]
+    return connection().execute(statement, params or {})  # type: ignore[return-value]
 
 
 def add_comment(board_id: int, author_id: int, content: str, parent_id: int | None) -> tuple[int, datetime]:

@@ -5,7 +5,7 @@ the same transaction as the row that moves it: never read-modify-write in Python
 would both read 3 and both write 4), never COUNT(*) per row of a page.
 
 The statements are built once, at import, with bind parameters (building a statement costs more
-than running it), and run on the session's connection, outside the ORM's unit of work.
+than running it), and run on the request's connection (db.connection), outside the ORM's unit of work.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Update, bindparam, case, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from db import db
+from db import connection
 
 
 def untouched(table: Any) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def _column(counter: InstrumentedAttribute[int] | Column[int]) -> Column[int]:
 def move(statement: Update, row_id: int, **params: Any) -> bool:
     """Run a `counter_update` statement on one row; False when no row matched (gone, or its
     conditions were false), and nothing moved."""
-    result = db.session.connection().execute(statement, {"row_id": row_id, **params})
+    result = connection().execute(statement, {"row_id": row_id, **params})
     return result.rowcount == 1
 
 
@@ -64,4 +64,4 @@ def move_many(counter: InstrumentedAttribute[int], amounts: Mapping[int, int]) -
         return
     ids = _column(counter).table.c.id
     delta = case({row_id: amount for row_id, amount in amounts.items()}, value=ids, else_=0)
-    db.session.connection().execute(counter_moves(counter, delta).where(ids.in_(sorted(amounts))))
+    connection().execute(counter_moves(counter, delta).where(ids.in_(sorted(amounts))))

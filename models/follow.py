@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db import UTCDateTime, db, utcnow
+from db import UTCDateTime, connection, db, rollback, utcnow
 from models.user import User
 
 
@@ -81,21 +81,19 @@ FOLLOWEES_OF = select(Follow.followee_id).where(Follow.follower_id == bindparam(
 FOLLOWERS_OF = select(Follow.follower_id).where(Follow.followee_id == bindparam("user_id"))
 
 
-def _lock_users(connection: Connection, ids: Iterable[int]) -> set[int]:
+def _lock_users(conn: Connection, ids: Iterable[int]) -> set[int]:
     """Lock these users' rows in ascending id order (chunks keep the order and the bind-parameter
     limits of SQLite); returns the ids that exist."""
     ordered = sorted(set(ids))
     found: set[int] = set()
     for start in range(0, len(ordered), 1000):
-        found.update(connection.execute(LOCK_USERS, {"ids": ordered[start : start + 1000]}).scalars())
+        found.update(conn.execute(LOCK_USERS, {"ids": ordered[start : start + 1000]}).scalars())
     return found
 
 
-def _move_counts(connection: Connection, follower_id: int, followee_id: int, step: int) -> None:
-    connection.execute(
-        update(User).where(User.id == followee_id).values(follower_count=User.follower_count + step)
-    )
-    connection.execute(
+def _move_counts(conn: Connection, follower_id: int, followee_id: int, step: int) -> None:
+    conn.execute(update(User).where(User.id == followee_id).values(follower_count=User.follower_count + step))
+    conn.execute(
         update(User).where(User.id == follower_id).values(following_count=User.following_count + step)
     )
 
@@ -103,47 +101,47 @@ def _move_counts(connection: Connection, follower_id: int, followee_id: int, ste
 def follow_state(follower_id: int, followee_id: int) -> FollowState | None:
     """Whether `follower_id` follows `followee_id`, and the followee's count; None: no such user."""
     params = {"follower_id": follower_id, "followee_id": followee_id}
-    row = db.session.connection().execute(STATE, params).one_or_none()
+    row = connection().execute(STATE, params).one_or_none()
     return None if row is None else FollowState(bool(row.followed), row.follower_count)
 
 
 def is_following(follower_id: int, followee_id: int) -> bool:
     params = {"follower_id": follower_id, "followee_id": followee_id}
-    return bool(db.session.connection().execute(IS_FOLLOWING, params).scalar())
+    return bool(connection().execute(IS_FOLLOWING, params).scalar())
 
 
 def follow(follower_id: int, followee_id: int) -> FollowState | None:
     """Follow (idempotent); None when the followee does not exist. The caller commits."""
-    connection = db.session.connection()
-    if followee_id not in _lock_users(connection, (follower_id, followee_id)):
+    conn = connection()
+    if followee_id not in _lock_users(conn, (follower_id, followee_id)):
         return None
     try:
-        connection.execute(
+        conn.execute(
             INSERT_FOLLOW, {"follower_id": follower_id, "followee_id": followee_id, "created_at": utcnow()}
         )
     except IntegrityError:
         # The pair exists (another request may have just made it): nothing moves. The rollback
         # also ends the snapshot of MariaDB's plain reads (see unfollow). On SQLite, which locks
         # nothing above, the followee may also have gone: follow_state says so.
-        db.session.rollback()
+        rollback()
     else:
-        _move_counts(connection, follower_id, followee_id, +1)
+        _move_counts(conn, follower_id, followee_id, +1)
     return follow_state(follower_id, followee_id)
 
 
 def unfollow(follower_id: int, followee_id: int) -> FollowState | None:
     """Unfollow (idempotent); None when the followee does not exist. The caller commits."""
-    connection = db.session.connection()
-    if followee_id not in _lock_users(connection, (follower_id, followee_id)):
+    conn = connection()
+    if followee_id not in _lock_users(conn, (follower_id, followee_id)):
         return None
     params = {"follower_id": follower_id, "followee_id": followee_id}
-    if connection.execute(DELETE_FOLLOW, params).rowcount:
-        _move_counts(connection, follower_id, followee_id, -1)
+    if conn.execute(DELETE_FOLLOW, params).rowcount:
+        _move_counts(conn, follower_id, followee_id, -1)
     else:
         # Nothing to unfollow (another request may have just done it): nothing moves. Ending the
         # transaction matters on MariaDB: its plain reads would still see the snapshot taken by
         # the request's first read, from before the other request's commit.
-        db.session.rollback()
+        rollback()
     return follow_state(follower_id, followee_id)
 
 
@@ -151,20 +149,18 @@ def delete_follows_of_user(user_id: int) -> None:
     """A user's follows in both directions go, and the others' counts move with them (before the
     user row goes; the caller commits). Five statements, and one more per 1,000 users beyond
     the first 1,000 it follows or is followed by (the locks go in chunks)."""
-    connection = db.session.connection()
+    conn = connection()
     params = {"user_id": user_id}
-    others = connection.execute(FOLLOWEES_OF.union(FOLLOWERS_OF), params).scalars().all()
+    others = conn.execute(FOLLOWEES_OF.union(FOLLOWERS_OF), params).scalars().all()
     # Every follow that touches this user needs its row locked too: once locked, the set is fixed.
-    _lock_users(connection, (user_id, *others))
+    _lock_users(conn, (user_id, *others))
     # The set-based statements below read the follows again, under the locks: exact whatever ran
     # between the read above and the locks.
-    connection.execute(
+    conn.execute(
         update(User).where(User.id.in_(FOLLOWEES_OF)).values(follower_count=User.follower_count - 1), params
     )
-    connection.execute(
+    conn.execute(
         update(User).where(User.id.in_(FOLLOWERS_OF)).values(following_count=User.following_count - 1),
         params,
     )
-    connection.execute(
-        delete(Follow).where((Follow.follower_id == user_id) | (Follow.followee_id == user_id))
-    )
+    conn.execute(delete(Follow).where((Follow.follower_id == user_id) | (Follow.followee_id == user_id)))

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db import UTCDateTime, db, utcnow
+from db import UTCDateTime, commit, connection, db, rollback, utcnow
 from models.board import Board
 from models.comment import Comment
 from models.counters import counter_moves, counter_update
@@ -146,7 +146,7 @@ class Mark:
         primary key (already marked), or a DELETE of no row (not marked), changed nothing, and
         the transaction is rolled back, the counter with it. Exact however many requests race.
         """
-        conn = db.session.connection()
+        conn = connection()
         ids = {"user_id": user_id, "row_id": target_id}
         changed = 0
         if conn.execute(self._add if on else self._remove, ids).rowcount:
@@ -158,15 +158,15 @@ class Mark:
             except IntegrityError:
                 changed = 0
         if not changed:
-            db.session.rollback()
-        count = db.session.connection().execute(self._count, ids).scalar()
-        db.session.commit()
+            rollback()
+        count = conn.execute(self._count, ids).scalar()
+        commit()
         return count
 
     def delete_of_user(self, user_id: int) -> None:
         """Remove the user's marks of this kind, in the caller's transaction. A user marks a
         target at most once: every target they marked loses exactly one, in one UPDATE."""
-        conn = db.session.connection()
+        conn = connection()
         marked = select(self.target).where(self.table.c.user_id == user_id)
         conn.execute(counter_moves(self.counter, -1).where(self.targets.c.id.in_(marked)))
         conn.execute(delete(self.table).where(self.table.c.user_id == user_id))

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import Executable
 
-from db import UTCDateTime, db, utcnow
+from db import UTCDateTime, connection, db, utcnow
 from models.user import User
 
 
@@ -85,13 +85,13 @@ DROP_IF_NOBODY_KEEPS_IT = delete(Message).where(*_MINE, Message.sender_deleted, 
 
 
 def _execute(statement: Executable, params: dict[str, Any]) -> int:
-    """Run a Core statement on the session's connection; the number of rows it matched."""
-    return db.session.connection().execute(statement, params).rowcount
+    """Run a Core statement on the request's connection; the number of rows it matched."""
+    return connection().execute(statement, params).rowcount
 
 
 def _lock_user(user_id: int) -> None:
     """Lock the user's row until the transaction ends (MySQL/MariaDB; a no-op on SQLite)."""
-    db.session.connection().execute(LOCK_USER, {"user_id": user_id}).all()
+    connection().execute(LOCK_USER, {"user_id": user_id}).all()
 
 
 def send_message(sender_id: int, recipient_id: int, content: str) -> tuple[int, str, datetime] | None:
@@ -101,14 +101,14 @@ def send_message(sender_id: int, recipient_id: int, content: str) -> tuple[int, 
     if sender_id == recipient_id:
         return None
     params = {"sender_id": sender_id, "recipient_id": recipient_id}
-    names = dict(db.session.connection().execute(LOCK_PARTIES, params).all())
+    names = dict(connection().execute(LOCK_PARTIES, params).all())
     # SQLite has no row locks: the recipient may be deleted between that read and this write.
     if recipient_id not in names or not _execute(COUNT_UNREAD, {"user_id": recipient_id}):
         return None
     now = utcnow()
     values = {**params, "content": content, "created_at": now}
     try:
-        message_id = db.session.connection().execute(INSERT_MESSAGE, values).inserted_primary_key[0]
+        message_id = connection().execute(INSERT_MESSAGE, values).inserted_primary_key[0]
     except IntegrityError:  # the sender's own account went meanwhile (SQLite, as above)
         return None
     return message_id, names[recipient_id], now
@@ -149,13 +149,13 @@ def delete_messages_of_user(user_id: int) -> None:
     recipient_id). The user row is locked first, as sending does (see the module's docstring).
     """
     _lock_user(user_id)
-    connection = db.session.connection()
-    connection.execute(delete(Message).where(Message.sender_id == user_id, Message.recipient_deleted))
-    connection.execute(delete(Message).where(Message.recipient_id == user_id, Message.sender_deleted))
-    connection.execute(
+    conn = connection()
+    conn.execute(delete(Message).where(Message.sender_id == user_id, Message.recipient_deleted))
+    conn.execute(delete(Message).where(Message.recipient_id == user_id, Message.sender_deleted))
+    conn.execute(
         update(Message).where(Message.sender_id == user_id).values(sender_id=None, sender_deleted=True)
     )
-    connection.execute(
+    conn.execute(
         update(Message)
         .where(Message.recipient_id == user_id)
         .values(recipient_id=None, recipient_deleted=True)

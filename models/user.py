@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g
 from sqlalchemy import String, bindparam, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from db import UTCDateTime, db, exact_string, utcnow
+from db import UTCDateTime, connection, db, exact_string, utcnow
 
 if TYPE_CHECKING:
     from models.board import Board
@@ -148,8 +149,8 @@ class TokenUser:
     @classmethod
     def remember(cls, user_id: int, row: Sequence[Any] | None) -> None:
         """Keep a row read elsewhere (the revocation check reads it in the same statement) for
-        `from_token`, in `session.info`, which lives exactly as long as the request's session."""
-        loaded: dict[int, TokenUser | None] = db.session.info.setdefault("token_users", {})
+        `from_token`, in `g`, which lives exactly as long as the request (its app context)."""
+        loaded: dict[int, TokenUser | None] = g.setdefault("token_users", {})
         loaded[user_id] = None if row is None else cls(*row)
 
     @classmethod
@@ -157,14 +158,14 @@ class TokenUser:
         """The user a token was issued to, or None when gone; read once per request.
 
         The revocation check and the JWT user loader both need it: the first to ask reads it
-        (blocklist.py, along with the revocation lookup), the other finds it in `session.info`.
+        (blocklist.py, along with the revocation lookup), the other finds it in `g`.
         """
         user_id = cls.id_of(payload)
         if user_id is None:
             return None
-        loaded: dict[int, TokenUser | None] = db.session.info.setdefault("token_users", {})
+        loaded: dict[int, TokenUser | None] = g.setdefault("token_users", {})
         if user_id not in loaded:
-            row = db.session.connection().execute(TOKEN_USER_BY_ID, {"user_id": user_id}).first()
+            row = connection().execute(TOKEN_USER_BY_ID, {"user_id": user_id}).first()
             loaded[user_id] = None if row is None else cls(*row)
         user = loaded[user_id]
         # A token without the stamp was not issued by this service to this account.

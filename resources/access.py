@@ -5,7 +5,7 @@ from flask_smorest import abort
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
-from db import db
+from db import commit, db, rollback
 from errors import ErrorSchema
 from jwt_utils import FRESH_TOKEN_MESSAGE
 from models import TokenUser, User
@@ -55,7 +55,7 @@ def save_user(user: User) -> None:
     a clash is a 409 naming the field, found by asking again once the winner is committed."""
     wanted = (user.username_lower, user.email, user.id)
     try:
-        db.session.commit()
+        commit()
     except IntegrityError:
-        db.session.rollback()
+        rollback()
         _abort_taken(_taken_field(*wanted) or "username")

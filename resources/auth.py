@@ -7,7 +7,7 @@ from flask_smorest import abort
 from jwt import InvalidTokenError
 
 import blocklist
-from db import db
+from db import commit, db
 from errors import ErrorSchema, error_body
 from jwt_utils import REVOKED_MESSAGE, auth_required, issue_tokens, require_claims
 from models import User
@@ -87,7 +87,7 @@ class Login(MethodView):
             burn_password_check(data["password"])
         if user is None or not user.check_password(data["password"]):
             abort(401, message="Invalid username or password.", error="invalid_credentials")
-        db.session.commit()  # check_password may have upgraded the hash
+        commit()  # check_password may have upgraded the hash
         return issue_tokens(user, fresh=True)
 
 
@@ -138,7 +138,7 @@ class LogoutAll(MethodView):
     def post(self) -> dict[str, str]:
         """Log out everywhere: revoke every access and refresh token of the current user"""
         blocklist.revoke_user_tokens(db.session.get(User, current_user.id))
-        db.session.commit()
+        commit()
         return {"message": "Logged out of every session."}
 
 
@@ -219,7 +219,7 @@ class PasswordResetConfirm(MethodView):
             abort_invalid_reset_token()
         user.set_password(data["password"])
         blocklist.revoke_user_tokens(user)
-        db.session.commit()
+        commit()
         return {"message": PASSWORD_RESET}
 
 

@@ -40,7 +40,7 @@ from flask_smorest import abort
 from sqlalchemy import BigInteger, Select, and_, bindparam, cast, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
-from db import UTCTimestampText, db, utcnow
+from db import UTCTimestampText, commit, connection, rollback, utcnow
 from models import Board, BoardLike, BoardScrap, Follow, TableCount, TokenUser, User
 from schemas.board import board_json
 
@@ -108,12 +108,12 @@ def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
         "scrap_count": 0,
     }
     try:
-        board_id = db.session.connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
-        db.session.commit()
+        board_id = connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
+        commit()
     except IntegrityError:
         # Only the author can be missing: deleted (by an admin, or another of their sessions)
         # between the token check and the insert.
-        db.session.rollback()
+        rollback()
         abort(401, message="The user of this token no longer exists.", error="user_not_found")
     return board_json(board_id, title, content, author.id, author.username, now, now, 0, 0, 0)
 
@@ -124,7 +124,7 @@ def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any]
     if viewer is not None:
         params["viewer"] = viewer.id
     statement = BOARD_BY_ID if viewer is None else BOARD_BY_ID_MARKED
-    row = db.session.connection().execute(statement, params).one_or_none()
+    row = connection().execute(statement, params).one_or_none()
     return None if row is None else board_json(*row)
 
 
@@ -175,10 +175,10 @@ def list_boards(args: dict[str, Any], pagination: Any, viewer: TokenUser | None 
     if "followed_by" in args:
         params["follower_id"] = args["followed_by"]
     size = pagination.page_size
-    connection = db.session.connection()
+    conn = connection()
     known_total = None
     if "followed_by" in args:
-        known_total, table, newest = connection.execute(FEED_TOTAL, params).one()
+        known_total, table, newest = conn.execute(FEED_TOTAL, params).one()
         reach = size if "before" in args else pagination.first_item + size
         if walks_by_id(known_total, table or 0, reach):
             filters |= {"dense"}
@@ -190,7 +190,7 @@ def list_boards(args: dict[str, Any], pagination: Any, viewer: TokenUser | None 
             abort(422, errors={"query": {"before": ["Use either before or page, not both."]}})
         # One row more than the page tells whether a next page exists.
         keyset_params = {**params, "before": args["before"], "limit": size + 1, "offset": 0}
-        rows = connection.execute(page_stmt, keyset_params).all()
+        rows = conn.execute(page_stmt, keyset_params).all()
         # A keyset page has no total; flask-smorest only insists that the count is set.
         pagination.item_count = len(rows)
         pagination.keyset = {"page_size": size}
@@ -198,16 +198,16 @@ def list_boards(args: dict[str, Any], pagination: Any, viewer: TokenUser | None 
             rows = rows[:size]
             pagination.keyset["next_before"] = rows[-1].id
     else:
-        total = known_total if known_total is not None else connection.execute(count_stmt, params).scalar()
+        total = known_total if known_total is not None else conn.execute(count_stmt, params).scalar()
         if total is None:
             # The counter row is gone (a table emptied by hand, say): count the slow, exact way.
-            total = connection.execute(COUNT_ALL).scalar_one()
+            total = conn.execute(COUNT_ALL).scalar_one()
         pagination.item_count = total
         offset = pagination.first_item
         rows = []
         # A page past the end is empty without asking: a huge page number must not reach SQL.
         if offset < total:
-            rows = connection.execute(page_stmt, {**params, "limit": size, "offset": offset}).all()
+            rows = conn.execute(page_stmt, {**params, "limit": size, "offset": offset}).all()
         if rows and offset + len(rows) < total and sort == "new":
             pagination.next_before = rows[-1].id
     return jsonify([board_json(*row) for row in rows])
@@ -229,14 +229,14 @@ COUNT_MY_SCRAPS = (
 
 def list_scraps(viewer: TokenUser, pagination: Any) -> Response:
     """One page of the viewer's scraps as a JSON response (a count, then the page)."""
-    connection = db.session.connection()
-    total = connection.execute(COUNT_MY_SCRAPS, {"viewer": viewer.id}).scalar_one()
+    conn = connection()
+    total = conn.execute(COUNT_MY_SCRAPS, {"viewer": viewer.id}).scalar_one()
     pagination.item_count = total
     offset = pagination.first_item
     rows = []
     if offset < total:
         params = {"viewer": viewer.id, "limit": pagination.page_size, "offset": offset}
-        rows = connection.execute(MY_SCRAPS, params).all()
+        rows = conn.execute(MY_SCRAPS, params).all()
     return jsonify([board_json(*row) for row in rows])
 
 

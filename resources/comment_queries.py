@@ -19,7 +19,7 @@ from typing import Any
 from flask import Response, jsonify
 from sqlalchemy import Row, Select, and_, bindparam, func, select, type_coerce
 
-from db import UTCTimestampText, db
+from db import UTCTimestampText, connection
 from models import Board, Comment, CommentLike, TokenUser, User
 from schemas.comment import EMBEDDED_REPLIES, comment_json
 
@@ -101,8 +101,8 @@ def _run(name: str, viewer: TokenUser | None, params: dict[str, Any]) -> Any:
     """Run a statement of STATEMENTS, with the viewer's likes when there is a viewer."""
     without, with_likes = STATEMENTS[name]
     if viewer is None:
-        return db.session.connection().execute(without, params)
-    return db.session.connection().execute(with_likes, {**params, "viewer": viewer.id})
+        return connection().execute(without, params)
+    return connection().execute(with_likes, {**params, "viewer": viewer.id})
 
 
 def with_first_replies(rows: Sequence[Row[Any]], viewer: TokenUser | None) -> list[dict[str, Any]]:
@@ -134,7 +134,7 @@ def _page(
 
 def list_comments(board_id: int, pagination: Any, viewer: TokenUser | None = None) -> Response | None:
     """A page of a board's top-level comments, oldest first; None when there is no such board."""
-    board = db.session.connection().execute(BOARD_THREADS, {"board_id": board_id}).one_or_none()
+    board = connection().execute(BOARD_THREADS, {"board_id": board_id}).one_or_none()
     if board is None:
         return None
     rows = _page("top_level", viewer, {"board_id": board_id}, board[1], pagination)
@@ -143,7 +143,7 @@ def list_comments(board_id: int, pagination: Any, viewer: TokenUser | None = Non
 
 def list_replies(comment_id: int, pagination: Any, viewer: TokenUser | None = None) -> Response | None:
     """A page of a comment's replies, oldest first; None when there is no such comment."""
-    parent = db.session.connection().execute(PARENT_REPLY_COUNT, {"comment_id": comment_id}).one_or_none()
+    parent = connection().execute(PARENT_REPLY_COUNT, {"comment_id": comment_id}).one_or_none()
     if parent is None:
         return None
     rows = _page("replies", viewer, {"parent_id": comment_id}, parent.reply_count, pagination)

@@ -7,7 +7,7 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from db import db
+from db import commit, db, rollback
 from errors import ErrorSchema
 from jwt_utils import auth_optional, auth_required
 from models import Comment, TokenUser
@@ -92,17 +92,17 @@ class BoardComments(MethodView):
         content, parent_id = data["content"], data["parent_id"]
         try:
             comment_id, now = add_comment(board_id, user.id, content, parent_id)
-            db.session.commit()
+            commit()
         except BoardGone:
-            db.session.rollback()
+            rollback()
             abort(404, message=f"Board {board_id} not found.")
         except ParentRefused as refused:
-            db.session.rollback()
+            rollback()
             abort(422, errors={"json": {"parent_id": [str(refused)]}})
         except IntegrityError:
             # The board and the parent are locked by the counter updates: only the author can
             # have gone (deleted by an admin) between the token check and the insert.
-            db.session.rollback()
+            rollback()
             abort(401, message="The user of this token no longer exists.", error="user_not_found")
         body = comment_json(
             comment_id, board_id, parent_id, content, user.id, user.username, now, now, False, 0, 0
@@ -155,7 +155,7 @@ class CommentById(MethodView):
         _check_writable(comment_id, comment)
         if not delete_comment(comment.id, comment.board_id, comment.parent_id, comment.version):  # type: ignore[union-attr]
             abort_changed_meanwhile()
-        db.session.commit()
+        commit()
 
 
 def _check_writable(comment_id: int, comment: Any) -> None:

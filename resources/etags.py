@@ -22,7 +22,7 @@ from flask import Response, jsonify, request
 from flask_smorest import Blueprint, abort
 from sqlalchemy.orm.exc import StaleDataError
 
-from db import db
+from db import commit, rollback
 from errors import ErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,7 +101,7 @@ def check_if_match(etag: str) -> None:
 
 def abort_changed_meanwhile() -> NoReturn:
     """412: another writer changed the row after this request read it (and checked If-Match)."""
-    db.session.rollback()
+    rollback()
     abort(
         412, message="The resource changed while you wrote it: fetch it again.", error="precondition_failed"
     )
@@ -111,7 +111,7 @@ def commit_or_412() -> None:
     """Commit an ORM change of a versioned row (version_id_col): the UPDATE or DELETE is
     conditional on the version read, so of two writers racing past one If-Match only one wins."""
     try:
-        db.session.commit()
+        commit()
     except StaleDataError:
         abort_changed_meanwhile()
 

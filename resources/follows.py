@@ -14,7 +14,7 @@ from flask_jwt_extended import get_current_user
 from flask_smorest import abort
 from sqlalchemy import Select
 
-from db import db
+from db import commit, db, rollback
 from errors import ErrorSchema
 from jwt_utils import auth_required
 from models import Follow, FollowState, TokenUser, User
@@ -52,9 +52,9 @@ def _other_user(user_id: int) -> TokenUser:
 
 def _answer(state: FollowState | None, user_id: int) -> FollowState:
     if state is None:
-        db.session.rollback()
+        rollback()
         _not_found(user_id)
-    db.session.commit()
+    commit()
     return state  # type: ignore[return-value]
 
 

@@ -17,7 +17,7 @@ from flask import Response, jsonify
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
-from db import db
+from db import connection
 from models import Message, User
 from schemas.message import message_json
 
@@ -50,13 +50,13 @@ PARTIES_BY_ID = select(Message.sender_id, Message.recipient_id).where(
 
 def read_message(message_id: int, me: int) -> dict[str, Any] | None:
     """The message as its party `me` sees it; None when it does not exist for them."""
-    row = db.session.connection().execute(MESSAGE_BY_ID, {"message_id": message_id, "me": me}).first()
+    row = connection().execute(MESSAGE_BY_ID, {"message_id": message_id, "me": me}).first()
     return None if row is None else message_json(*row)
 
 
 def parties(message_id: int, me: int) -> tuple[int | None, int | None] | None:
     """(sender_id, recipient_id) of a message `me` keeps a copy of, else None."""
-    row = db.session.connection().execute(PARTIES_BY_ID, {"message_id": message_id, "me": me}).first()
+    row = connection().execute(PARTIES_BY_ID, {"message_id": message_id, "me": me}).first()
     return None if row is None else (row.sender_id, row.recipient_id)
 
 
@@ -104,8 +104,8 @@ def list_messages(me: int, args: dict[str, Any], pagination: Any) -> Response:
     other = args.get("with_")
     rows_stmt, count_stmt = _statements(other is not None, args["unread"])
     params = {"me": me, "other": other}
-    connection = db.session.connection()
-    total = connection.execute(count_stmt, params).scalar_one()
+    conn = connection()
+    total = conn.execute(count_stmt, params).scalar_one()
     pagination.item_count = total
     offset = pagination.first_item
     rows = []
@@ -113,5 +113,5 @@ def list_messages(me: int, args: dict[str, Any], pagination: Any) -> Response:
     if offset < total:
         size = pagination.page_size
         window = {"window": offset + size, "limit": size, "offset": offset}
-        rows = connection.execute(rows_stmt, {**params, **window}).all()
+        rows = conn.execute(rows_stmt, {**params, **window}).all()
     return jsonify([message_json(*row) for row in rows])

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_jwt_extended import get_current_user
 from flask_smorest import abort
 
-from db import db, utcnow
+from db import commit, rollback, utcnow
 from errors import ErrorSchema, error_body
 from jwt_utils import auth_required
 from models.message import delete_copy, mark_read, send_message
@@ -85,9 +85,9 @@ class Messages(MethodView):
         sender = get_current_user()
         sent = send_message(sender.id, data["recipient_id"], data["content"])
         if sent is None:
-            db.session.rollback()
+            rollback()
             abort(422, errors={"json": {"recipient_id": [UNKNOWN_RECIPIENT]}})
-        db.session.commit()
+        commit()
         message_id, recipient_username, created_at = sent
         body = {
             "id": message_id,
@@ -131,10 +131,10 @@ class MessageById(MethodView):
         if body["read_at"] is None:
             now = utcnow()
             if mark_read(message_id, me, now):
-                db.session.commit()
+                commit()
                 body["read_at"] = now.isoformat()
             else:  # read or deleted by a request of the same user in the meantime
-                db.session.rollback()
+                rollback()
                 body = read_message(message_id, me)
                 if body is None:
                     message_not_found(message_id)
@@ -149,6 +149,6 @@ class MessageById(MethodView):
         me = get_current_user().id
         found = parties(message_id, me)
         if found is None or not delete_copy(message_id, me, as_sender=found[0] == me):
-            db.session.rollback()
+            rollback()
             message_not_found(message_id)
-        db.session.commit()
+        commit()

@@ -6,7 +6,7 @@ from flask_smorest import abort
 from sqlalchemy import func
 
 import blocklist
-from db import db
+from db import commit, db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
@@ -140,7 +140,7 @@ class UserById(MethodView):
         db.session.execute(db.delete(Board).where(Board.author_id == user.id))
         delete_messages_of_user(user.id)
         db.session.delete(user)
-        db.session.commit()
+        commit()
 
 
 def change_password(
