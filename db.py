@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, SessionTransaction
 from sqlalchemy.types import TypeEngine
 
 from sqlite_writers import QueuedWritersConnection
@@ -98,13 +98,24 @@ class RequestSession(FlaskSession):
     It takes over the transaction the context's Core statements may have begun on that connection
     (join_transaction_mode "control_fully"), so `db.session.commit()` and `rollback()` end that
     work too, whether or not the ORM itself was used. One database: SQLALCHEMY_BINDS is not used.
+    The connection is the current context's: ORM objects stay in the context that loaded them
+    (only tests and scripts nest app contexts).
     """
 
     def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
         return bind if bind is not None else connection()
 
+    def begin(self, nested: bool = False) -> SessionTransaction:
+        """Also `begin_nested()`: the transaction or savepoint takes the connection at once, so
+        that it holds the Core statements that follow (a savepoint would otherwise start only at
+        the session's first ORM statement, and `with db.session.begin():` commit no Core work)."""
+        transaction = super().begin(nested)
+        self.connection()
+        return transaction
+
     def commit(self) -> None:
-        self.connection()  # join the transaction Core statements began, so that it is committed
+        if g.get(_CONNECTION) is not None:
+            self.connection()  # join the transaction Core statements began, so that it is committed
         super().commit()
 
     def rollback(self) -> None:
@@ -119,8 +130,10 @@ def commit() -> None:
     changes to flush), else on the connection, without building a Session just to commit."""
     if db.session.registry.has():
         db.session.commit()
-    else:
-        connection().commit()
+        return
+    conn: Connection | None = g.get(_CONNECTION)
+    if conn is not None:  # else nothing was done: no connection is taken to commit nothing
+        conn.commit()
 
 
 def rollback() -> None:
@@ -147,14 +160,23 @@ db = SQLAlchemy(
 def init_database(app: Flask) -> None:
     """Flask-SQLAlchemy, and the context's connection closed when the context ends."""
     db.init_app(app)
-    app.teardown_appcontext(_close_connection)
+    app.teardown_appcontext(lambda _: release())
 
 
-def _close_connection(_: BaseException | None) -> None:
-    db.session.remove()  # first: the session's transaction may be the connection's
+def release() -> None:
+    """End the context's database work: roll back what was not committed, give the connection
+    back to the pool and drop the session. The context ends so; a job that goes on without the
+    database (a mail to send) calls it itself. The next statement takes a connection again."""
     conn: Connection | None = g.pop(_CONNECTION, None)
-    if conn is not None:
-        conn.close()  # rolls back whatever was not committed, and returns it to the pool
+    try:
+        if conn is not None:
+            conn.close()  # returned to the pool even when its rollback fails (then invalidated)
+    finally:
+        try:
+            db.session.remove()  # its transaction, if any, was the connection's: no I/O left
+        except BaseException:
+            db.session.registry.clear()
+            raise
 
 
 def exact_string(length: int) -> String:

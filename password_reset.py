@@ -27,7 +27,7 @@ from flask import current_app
 from flask_mail import Message
 from sqlalchemy import update
 
-from db import commit, db, utcnow
+from db import commit, db, release, utcnow
 from mailer import outbox, send_or_log
 from models import User
 from models.user import MAX_USER_ID
@@ -52,7 +52,9 @@ def send_reset_link(email: str) -> None:
         return  # nothing to send, and nothing to say: the requester got the same 202
     token = issue_token(user)
     commit()  # the token works before its mail can arrive
-    send_or_log(reset_message(user, token))
+    message = reset_message(user, token)
+    release()  # the connection goes back to the pool before the mail (up to MAIL_TIMEOUT)
+    send_or_log(message)
 
 
 def issue_token(user: User) -> str:

@@ -13,7 +13,9 @@ from flask.testing import FlaskClient
 from app import create_app
 from db import db
 from mailer import outbox
+from tests.comment_support import post_comment
 from tests.databases import ON_MYSQL, TEST_DATABASE_URL, SharedDatabase, scratch_database
+from tests.support import create_board
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 PASSWORD = "correct horse battery"
@@ -151,6 +153,33 @@ def make_admin(app: Flask, make_user) -> Callable[..., dict[str, Any]]:
         return {**user, **tokens, "headers": bearer(tokens["access_token"])}
 
     return make_admin
+
+
+# The cast of the community tests: alice writes `board`, bob comments on it (`comment`), carol
+# looks on. A module that needs another shape of any of them defines its own fixture of that name.
+@pytest.fixture
+def alice(make_user) -> dict[str, Any]:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user) -> dict[str, Any]:
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(make_user) -> dict[str, Any]:
+    return make_user("carol")
+
+
+@pytest.fixture
+def board(client: FlaskClient, alice: dict[str, Any]) -> dict[str, Any]:
+    return create_board(client, alice, title="Alice's board")
+
+
+@pytest.fixture
+def comment(client: FlaskClient, bob: dict[str, Any], board: dict[str, Any]) -> dict[str, Any]:
+    return post_comment(client, bob, board["id"], "Bob was here")
 
 
 def bearer(token: str) -> dict[str, str]:

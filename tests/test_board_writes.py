@@ -26,11 +26,6 @@ WRITES = [
 
 
 @pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
 def board(client, alice):
     return create_board(client, alice, title="Title", content="Text")
 

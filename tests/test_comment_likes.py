@@ -9,32 +9,12 @@ from db import db
 from models import Comment, CommentLike
 from tests.comment_support import delete_comment, post_comment
 from tests.conftest import bearer, error
-from tests.support import create_board, not_found
+from tests.support import not_found
 
 NEEDS_TOKEN = error(
     401, "authorization_required", "An access token is required: send 'Authorization: Bearer <token>'."
 )
 INVALID_TOKEN = error(401, "invalid_token", "The token is invalid.")
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
-@pytest.fixture
-def board(client, alice):
-    return create_board(client, alice, title="Alice's board")
-
-
-@pytest.fixture
-def comment(client, bob, board):
-    return post_comment(client, bob, board["id"], "Bob was here")
 
 
 def likes_of(app, comment_id: int) -> tuple[int | None, set[int]]:

@@ -3,8 +3,6 @@ board or a user (CONTRACT §4, §7). Every test ends with the stored counters re
 
 from __future__ import annotations
 
-import pytest
-
 from tests.comment_support import (
     assert_counts_exact,
     comment_count,
@@ -15,21 +13,6 @@ from tests.comment_support import (
 from tests.support import create_board, not_found, pagination, validation_error
 
 PLACEHOLDER = {"deleted": True, "content": "", "author": None}
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
-@pytest.fixture
-def board(client, alice):
-    return create_board(client, alice, title="Alice's board")
 
 
 def ids(comments: list[dict]) -> list[int]:

@@ -23,26 +23,6 @@ NO_TOKEN = error(
 STALE = error(412, "precondition_failed", "The resource changed since you read it: fetch it again.")
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
-@pytest.fixture
-def board(client, alice):
-    return create_board(client, alice, title="Alice's board")
-
-
-@pytest.fixture
-def comment(client, bob, board):
-    return post_comment(client, bob, board["id"], "Bob was here")
-
-
 def test_create_answers_201_with_the_comment_and_a_location_that_resolves(app, client, bob, board):
     response = client.post(
         f"/boards/{board['id']}/comments", json={"content": "Hi\nthere"}, headers=bob["headers"]

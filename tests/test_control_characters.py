@@ -15,11 +15,6 @@ REFUSED_EVERYWHERE = ["\x00", "\x01", "\x1f", "\x7f", "\x85", "\x9f"]
 LINE_BREAKS = ["\t", "\n", "\r"]
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
 # (method, path, body without the field, field, rule, template with {c}); {board} and {me} are filled in.
 BODY_INPUTS = [
     ("POST", "/boards", {}, "title", SINGLE, "bad{c}title"),

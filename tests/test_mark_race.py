@@ -1,4 +1,5 @@
-"""Counts stay exact under concurrent likes (CONTRACT §8), over real HTTP, on SQLite and MariaDB.
+"""Counts stay exact under concurrent likes (CONTRACT §8), over real HTTP, on SQLite and MariaDB,
+of a board and of a comment alike (one `Mark` each, models/mark.py).
 
 As in test_registration_race.py: a threaded server, 16 client threads released at once by a
 barrier, each request in its own server thread with its own database connection.
@@ -8,14 +9,17 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pytest
 from flask import Flask
 from sqlalchemy import event
 
 from db import db
-from models import Board, BoardLike
+from models import Board, BoardLike, Comment, CommentLike
+from tests.comment_support import post_comment
 from tests.servers import http, live_server
 from tests.support import create_board
 
@@ -43,6 +47,22 @@ def stored(app: Flask, board_id: int) -> tuple[int, int]:
         return count, rows
 
 
+def stored_comment_likes(app: Flask, comment_id: int) -> tuple[int, int]:
+    """(like_count, like rows) of the comment."""
+    with app.app_context():
+        count = db.session.scalar(db.select(Comment.like_count).where(Comment.id == comment_id))
+        rows = db.session.scalar(db.select(db.func.count()).where(CommentLike.comment_id == comment_id))
+        return count, rows
+
+
+@dataclass(frozen=True)
+class Liked:
+    """What the races like: its like path, and its stored (like_count, like rows)."""
+
+    path: str
+    stored: Callable[[], tuple[int, int]]
+
+
 @pytest.fixture
 def refused_inserts(app: Flask):
     """The INSERTs of a mark that the primary key turned away (INSERT … IGNORE: no row written),
@@ -65,39 +85,47 @@ def board(client, make_user):
     return create_board(client, make_user("author"))
 
 
-def test_sixteen_users_liking_one_board_at_once_make_sixteen(app, make_user, board, refused_inserts):
+@pytest.fixture(params=["board", "comment"])
+def liked(request, app, client, make_user, board) -> Liked:
+    if request.param == "board":
+        return Liked(f"/boards/{board['id']}/like", lambda: stored(app, board["id"]))
+    comment = post_comment(client, make_user("commenter"), board["id"], "Like me")
+    return Liked(f"/comments/{comment['id']}/like", lambda: stored_comment_likes(app, comment["id"]))
+
+
+def test_sixteen_users_liking_at_once_make_sixteen(app, make_user, liked, refused_inserts):
     tokens = [make_user(f"fan{n}")["access_token"] for n in range(CLIENTS)]
 
-    results = race(app, "PUT", f"/boards/{board['id']}/like", tokens)
+    results = race(app, "PUT", liked.path, tokens)
 
     assert {status for status, _ in results} == {200}, results
     # Each request saw its own like counted: every count from 1 to 16 once.
     assert sorted(body["like_count"] for _, body in results) == list(range(1, CLIENTS + 1))
-    assert stored(app, board["id"]) == (CLIENTS, CLIENTS)
+    assert liked.stored() == (CLIENTS, CLIENTS)
     assert refused_inserts == []
 
 
-def test_one_users_sixteen_simultaneous_likes_make_one(app, make_user, board, refused_inserts):
+def test_one_users_sixteen_simultaneous_likes_make_one(app, make_user, liked, refused_inserts):
     fan = make_user("fan")
 
-    results = race(app, "PUT", f"/boards/{board['id']}/like", [fan["access_token"]] * CLIENTS)
+    results = race(app, "PUT", liked.path, [fan["access_token"]] * CLIENTS)
 
     assert results == [(200, {"liked": True, "like_count": 1})] * CLIENTS
-    assert stored(app, board["id"]) == (1, 1)
+    assert liked.stored() == (1, 1)
     assert len(refused_inserts) == CLIENTS - 1  # the primary key turned the other fifteen away
 
 
-def test_one_users_sixteen_simultaneous_unlikes_take_off_exactly_one(app, client, make_user, board):
+def test_one_users_sixteen_simultaneous_unlikes_take_off_exactly_one(app, client, make_user, liked):
     others = [make_user(f"other{n}") for n in range(3)]
     fan = make_user("fan")
     for user in [*others, fan]:
-        client.put(f"/boards/{board['id']}/like", headers=user["headers"])
-    assert stored(app, board["id"]) == (4, 4)
+        client.put(liked.path, headers=user["headers"])
+    assert liked.stored() == (4, 4)
 
-    results = race(app, "DELETE", f"/boards/{board['id']}/like", [fan["access_token"]] * CLIENTS)
+    results = race(app, "DELETE", liked.path, [fan["access_token"]] * CLIENTS)
 
     assert results == [(200, {"liked": False, "like_count": 3})] * CLIENTS
-    assert stored(app, board["id"]) == (3, 3)
+    assert liked.stored() == (3, 3)
 
 
 def test_likes_and_unlikes_of_many_users_at_once_leave_the_count_equal_to_the_rows(

@@ -16,21 +16,6 @@ INVALID_TOKEN = error(401, "invalid_token", "The token is invalid.")
 KINDS = [("like", "liked", "like_count"), ("scrap", "scrapped", "scrap_count")]
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
-@pytest.fixture
-def board(client, alice):
-    return create_board(client, alice, title="Alice's board")
-
-
 def marks_of(app, board_id: int) -> dict[str, object]:
     """The board's counters and its mark rows, straight from the database."""
     with app.app_context():

@@ -11,16 +11,6 @@ from tests.support import count_statements, not_found, pagination
 from tests.support_messages import message_row, send, unread_counted, unread_of
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
 def delete_user(client, user: dict) -> None:
     response = client.delete(f"/users/{user['id']}", headers=user["headers"])
     assert response.status_code == 204, response.json

@@ -16,21 +16,6 @@ NO_TOKEN = error(
 )
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
-@pytest.fixture
-def carol(make_user):
-    return make_user("carol")
-
-
 def party(user: dict) -> dict:
     return {"id": user["id"], "username": user["username"]}
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask
+import pytest
+from flask import Flask, g
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
-from db import connection, db
+import password_reset
+from db import RequestSession, commit, connection, db, rollback
+from mailer import outbox
 from models import RevokedToken
+from tests.conftest import PASSWORD, make_app
 
 LATER = datetime.now(UTC) + timedelta(days=1)
 
@@ -107,3 +112,113 @@ def test_a_request_without_orm_work_builds_no_session(client, make_user, app):
         with app.app_context():  # the request runs in this context: its session would stay
             assert client.get(path, headers=headers).status_code == 200
             assert not db.session.registry.has(), path
+
+
+def test_commit_and_rollback_without_a_session(app):
+    with app.app_context():
+        insert_core("kept")
+        commit()
+        insert_core("dropped")
+        rollback()
+        assert not db.session.registry.has()  # neither built one
+        insert_core("after")
+        commit()
+    assert stored_elsewhere(app) == {"kept", "after"}
+
+
+def test_commit_of_nothing_takes_no_connection(app):
+    with app.app_context():
+        commit()
+        rollback()
+        assert db.engine.pool.checkedout() == 0
+        assert g.get("_board_api_connection") is None
+
+
+def test_a_failed_flush_then_rollback_leaves_later_work_to_commit(app):
+    with app.app_context():
+        db.session.add(RevokedToken(jti="taken", expires_at=LATER))
+        commit()
+        insert_core("lost")
+        db.session.add(RevokedToken(jti="taken", expires_at=LATER))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        rollback()
+        insert_core("core")
+        commit()
+    assert stored_elsewhere(app) == {"taken", "core"}
+
+
+def test_a_session_transaction_block_commits_core_statements(app):
+    with app.app_context(), db.session.begin():
+        insert_core("core")
+    assert stored_elsewhere(app) == {"core"}
+
+
+def test_a_savepoint_holds_the_core_statements_after_it(app):
+    with app.app_context():
+        insert_core("outer")
+        savepoint = db.session.begin_nested()
+        insert_core("inner")
+        savepoint.rollback()
+        assert set(connection().execute(select(RevokedToken.jti)).scalars()) == {"outer"}
+        commit()
+    assert stored_elsewhere(app) == {"outer"}
+
+
+def test_a_failing_session_close_still_returns_the_connection(app, monkeypatch):
+    with app.app_context():
+        pool = db.engine.pool
+
+    def failing_close(self) -> None:
+        raise RuntimeError("close failed")
+
+    with pytest.raises(RuntimeError, match="close failed"), app.app_context():
+        db.session.add(RevokedToken(jti="orm", expires_at=LATER))
+        db.session.flush()
+        insert_core("core")
+        monkeypatch.setattr(RequestSession, "close", failing_close)
+    monkeypatch.undo()
+    assert pool.checkedout() == 0
+    assert stored_elsewhere(app) == set()
+    with app.app_context():  # the next context starts afresh, and writes (no lock left behind)
+        assert not db.session.registry.has()
+        insert_core("next")
+        commit()
+    assert stored_elsewhere(app) == {"next"}
+
+
+def test_a_failing_request_and_a_cli_command_return_their_connection(database_url):
+    app = make_app(database_url, TESTING=False)
+
+    @app.get("/boom")
+    def boom():
+        insert_core("never")
+        raise RuntimeError("boom")
+
+    with app.app_context():
+        db.create_all()
+        pool = db.engine.pool
+    assert app.test_client().get("/boom").status_code == 500
+    assert pool.checkedout() == 0
+    assert stored_elsewhere(app) == set()
+
+    account = {"username": "carl", "email": "carl@example.com", "password": PASSWORD}
+    assert app.test_client().post("/auth/register", json=account).status_code == 201
+    result = app.test_cli_runner().invoke(args=["users", "make-admin", "carl"])
+    assert result.exit_code == 0, result.output
+    assert pool.checkedout() == 0
+
+
+def test_the_reset_mail_is_sent_with_the_connection_back_in_the_pool(app, client, make_user, monkeypatch):
+    user = make_user()
+    with app.app_context():
+        pool = db.engine.pool
+    checked_out_while_sending: list[int] = []
+    monkeypatch.setattr(
+        password_reset, "send_or_log", lambda message: checked_out_while_sending.append(pool.checkedout())
+    )
+
+    assert client.post("/auth/password-reset", json={"email": user["email"]}).status_code == 202
+    outbox.wait_idle()
+
+    assert checked_out_while_sending == [0]

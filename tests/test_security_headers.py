@@ -20,11 +20,6 @@ def assert_security_headers(response) -> None:
         assert response.headers.get_all(name) == [value], (name, response.status_code)
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
 RESPONSES = {
     "200 list": lambda c, u: c.get("/boards"),
     "200 token": lambda c, u: c.post(
