@@ -20,6 +20,7 @@ from sqlalchemy import (
     event,
     make_url,
     text,
+    type_coerce,
 )
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Dialect
@@ -120,9 +121,7 @@ class RequestSession(FlaskSession):
 
     def rollback(self) -> None:
         super().rollback()
-        conn: Connection | None = g.get(_CONNECTION)
-        if conn is not None and conn.in_transaction():  # begun by Core statements, never joined
-            conn.rollback()
+        _rollback_connection()  # Core statements' transaction, if the session never joined it
 
 
 def commit() -> None:
@@ -140,10 +139,16 @@ def rollback() -> None:
     """Roll the context's work back (opening no connection when there is none)."""
     if db.session.registry.has():
         db.session.rollback()
-        return
+    else:
+        _rollback_connection()
+
+
+def _rollback_connection() -> None:
+    """Roll back the transaction on the context's connection, if any: also one left inactive by
+    an invalidated connection (a lost server), which must be rolled back before the next use."""
     conn: Connection | None = g.get(_CONNECTION)
     if conn is not None:
-        conn.rollback()
+        conn.rollback()  # no transaction (the session's own rollback ended it): nothing happens
 
 
 # Objects stay usable after commit: a view commits, then serialises what it changed.
@@ -238,7 +243,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class UTCTimestampText(UTCDateTime):
     """A UTCDateTime column read as the text that its JSON shows (`datetime.isoformat()` of the
-    aware value), for read paths that only serialize it: `type_coerce(column, UTCTimestampText())`.
+    aware value), for read paths that only serialize it: `UTCTimestampText.of(column)`.
 
     On SQLite the stored text ('2026-11-30 01:02:03.456789') is rearranged into
     '2026-11-30T01:02:03.456789+00:00' (0.2 µs) instead of parsed and formatted again (2.3 µs):
@@ -247,6 +252,11 @@ class UTCTimestampText(UTCDateTime):
     way (tests/test_utc_datetime.py holds both equal)."""
 
     cache_ok = True
+
+    @classmethod
+    def of(cls, column: Any) -> Any:
+        """`column` (a UTCDateTime) selected as this text, under its own name."""
+        return type_coerce(column, cls()).label(column.key)
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
         parse = super().result_processor(dialect, coltype)

@@ -129,21 +129,17 @@ class QueuedWritersConnection(sqlite3.Connection):
 def _wait_for(fd: int, timeout: float) -> bool:
     """Take the lock, waiting at most `timeout` seconds: polled, 20 µs at first (a writer holds it
     for a fraction of a millisecond), then less and less often, up to every 2 ms."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        pass
     deadline = time.monotonic() + timeout
     pause = 0.00002
-    while time.monotonic() < deadline:
-        time.sleep(pause)
+    while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
-            pause = min(pause * 1.5, 0.002)
-    return False
+            if time.monotonic() >= deadline:
+                return False
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.002)
 
 
 class QueuedWritersCursor(sqlite3.Cursor):

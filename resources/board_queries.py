@@ -37,7 +37,7 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask_smorest import abort
-from sqlalchemy import BigInteger, Select, and_, bindparam, cast, func, insert, select, type_coerce
+from sqlalchemy import BigInteger, Select, and_, bindparam, cast, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from db import UTCTimestampText, commit, connection, rollback, utcnow
@@ -50,9 +50,8 @@ BOARD_ROWS = select(
     Board.content,
     Board.author_id,
     User.username,
-    # As the text the JSON shows (db.UTCTimestampText): no datetime made and formatted again.
-    type_coerce(Board.created_at, UTCTimestampText()).label("created_at"),
-    type_coerce(Board.updated_at, UTCTimestampText()).label("updated_at"),
+    UTCTimestampText.of(Board.created_at),  # the JSON's text: no datetime made and formatted
+    UTCTimestampText.of(Board.updated_at),
     Board.comment_count,
     Board.like_count,
     Board.scrap_count,

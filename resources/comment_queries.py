@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Response, jsonify
-from sqlalchemy import Row, Select, and_, bindparam, func, select, type_coerce
+from sqlalchemy import Row, Select, and_, bindparam, func, select
 
 from db import UTCTimestampText, connection
 from models import Board, Comment, CommentLike, TokenUser, User
@@ -30,9 +30,8 @@ FIELDS = (
     Comment.content,
     Comment.author_id,
     User.username,
-    # As the text the JSON shows (db.UTCTimestampText): no datetime made and formatted again.
-    type_coerce(Comment.created_at, UTCTimestampText()).label("created_at"),
-    type_coerce(Comment.updated_at, UTCTimestampText()).label("updated_at"),
+    UTCTimestampText.of(Comment.created_at),  # the JSON's text: no datetime made and formatted
+    UTCTimestampText.of(Comment.updated_at),
     Comment.deleted,
     Comment.like_count,
     Comment.reply_count,

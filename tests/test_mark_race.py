@@ -7,6 +7,7 @@ barrier, each request in its own server thread with its own database connection.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -39,20 +40,15 @@ def race(app: Flask, method: str, path: str, tokens: list[str]) -> list[tuple[in
         return list(pool.map(send, tokens))
 
 
-def stored(app: Flask, board_id: int) -> tuple[int, int]:
-    """(like_count, like rows) of the board."""
+def stored(app: Flask, row_id: int, count=Board.like_count, liked=BoardLike.board_id) -> tuple[int, int]:
+    """(like_count, like rows) of the board, or with `stored_comment_likes` of the comment."""
     with app.app_context():
-        count = db.session.scalar(db.select(Board.like_count).where(Board.id == board_id))
-        rows = db.session.scalar(db.select(db.func.count()).where(BoardLike.board_id == board_id))
-        return count, rows
+        like_count = db.session.scalar(db.select(count).where(count.class_.id == row_id))
+        rows = db.session.scalar(db.select(db.func.count()).where(liked == row_id))
+        return like_count, rows
 
 
-def stored_comment_likes(app: Flask, comment_id: int) -> tuple[int, int]:
-    """(like_count, like rows) of the comment."""
-    with app.app_context():
-        count = db.session.scalar(db.select(Comment.like_count).where(Comment.id == comment_id))
-        rows = db.session.scalar(db.select(db.func.count()).where(CommentLike.comment_id == comment_id))
-        return count, rows
+stored_comment_likes = functools.partial(stored, count=Comment.like_count, liked=CommentLike.comment_id)
 
 
 @dataclass(frozen=True)
