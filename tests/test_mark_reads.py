@@ -1,4 +1,4 @@
-"""The reader's marks on every board read, GET /boards?sort=top, GET /users/me/scraps (§5, §8)."""
+"""The reader's marks on every board read, GET /boards?sort=top, GET /users/me/scraps."""
 
 from __future__ import annotations
 
@@ -196,6 +196,43 @@ def test_scraps_are_private(client, users, boards):
     # Nobody else's list has an address.
     assert client.get(f"/users/{bob['id']}/scraps", headers=alice["headers"]).status_code == 404
     assert client.get("/users/me", headers=bob["headers"]).status_code == 404
+
+
+def test_each_user_lists_their_own_scraps_alone(client, make_user):
+    """Two users whose scraps interleave, on boards both of them scrapped and on boards only one
+    did: each sees exactly their own, in their own order, with their own total and marks (a user
+    with no scraps never runs the page query, so it cannot tell)."""
+    alice, bob = make_user("alice"), make_user("bob")
+    made = [create_board(client, alice, title=f"Board {n}") for n in range(5)]
+    scraps = [(alice, 0), (bob, 1), (alice, 2), (bob, 2), (bob, 3), (alice, 4), (bob, 0)]
+    for user, n in scraps:
+        assert client.put(f"/boards/{made[n]['id']}/scrap", headers=user["headers"]).status_code == 200
+    # Marks are the reader's own too: each likes one board that both scrapped.
+    assert client.put(f"/boards/{made[2]['id']}/like", headers=alice["headers"]).status_code == 200
+    assert client.put(f"/boards/{made[0]['id']}/like", headers=bob["headers"]).status_code == 200
+
+    expected = {
+        "alice": [("Board 4", False, True), ("Board 2", True, True), ("Board 0", False, True)],
+        "bob": [
+            ("Board 0", True, True),
+            ("Board 3", False, True),
+            ("Board 2", False, True),
+            ("Board 1", False, True),
+        ],
+    }
+    for user in (alice, bob):
+        response = client.get("/users/me/scraps", headers=user["headers"])
+        assert marks(response) == expected[user["username"]]
+        assert pagination(response)["total"] == len(expected[user["username"]])
+        # Page by page too: the pages of one user hold their scraps alone, and all of them.
+        pages = [
+            client.get(f"/users/me/scraps?page_size=2&page={n}", headers=user["headers"]) for n in (1, 2)
+        ]
+        assert [marks(page) for page in pages] == [
+            expected[user["username"]][:2],
+            expected[user["username"]][2:],
+        ]
+        assert {pagination(page)["total"] for page in pages} == {len(expected[user["username"]])}
 
 
 @pytest.mark.parametrize(
