@@ -34,7 +34,7 @@ def _flag(value: str | None) -> bool:
 
 
 def mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    """Flask-Mail's settings from the environment (CONTRACT §3), for Config.from_env."""
+    """Flask-Mail's settings from the environment, for Config.from_env."""
     return {
         # Empty or unset: messages go to the log (see send_or_log).
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
@@ -95,6 +95,16 @@ def send_or_log(message: Message) -> bool:
     a line saying it was not sent: a log is no place for a working reset link). Never raises:
     False when the message could not be sent."""
     config = current_app.config
+    if bad := [address for address in message.recipients if not address.isascii()]:
+        # Stored before such addresses were refused: Flask-Mail would fail on it in any case.
+        log.error(
+            "mail %r to %s not sent: %s has non-ASCII characters, which this service does not send"
+            " to (the account needs a new email address)",
+            message.subject,
+            message.recipients,
+            ", ".join(bad),
+        )
+        return False
     if not config.get("MAIL_SERVER"):
         if config.get("APP_ENV") == "production":
             log.error("MAIL_SERVER is not set: mail %r to %s not sent", message.subject, message.recipients)
@@ -105,7 +115,8 @@ def send_or_log(message: Message) -> bool:
     try:
         with _TimedConnection(current_app.extensions["mail"]) as connection:
             message.send(connection)
-    except (OSError, smtplib.SMTPException) as failure:  # refused, unreachable, timed out, rejected
+    # Refused, unreachable, timed out, rejected; or a message Flask-Mail cannot encode.
+    except (OSError, smtplib.SMTPException, UnicodeError, ValueError) as failure:
         log.error("mail %r to %s not sent: %s", message.subject, message.recipients, failure)
         return False
     return True
@@ -152,8 +163,10 @@ class Outbox:
             try:
                 with app.app_context():
                     job()
-            except Exception:  # a failed job is logged, and the thread goes on with the next
-                log.exception("an outbox job failed")
+            # Whatever a job raises (SystemExit included, which would end the thread without a
+            # word) is logged with its cause, and the thread goes on with the next job.
+            except BaseException as failure:
+                log.error("outbox job %s failed: %s", job_name(job), describe(failure), exc_info=failure)
             finally:
                 jobs.task_done()
 
@@ -164,6 +177,17 @@ class Outbox:
         done = threading.Thread(target=self.wait_idle, daemon=True)
         done.start()
         done.join(timeout)
+
+
+def job_name(job: Callable[[], None]) -> str:
+    """The function a job runs (a functools.partial's too), for the log."""
+    return getattr(getattr(job, "func", job), "__qualname__", repr(job))
+
+
+def describe(failure: BaseException) -> str:
+    """The cause in one line: the exception's type and the first line of its text."""
+    text = str(failure).strip().splitlines()
+    return f"{type(failure).__name__}: {text[0]}" if text else type(failure).__name__
 
 
 outbox = Outbox()

@@ -1,4 +1,4 @@
-"""Password reset tokens (CONTRACT §3): how they are made, checked and spent, and the mail.
+"""Password reset tokens: how they are made, checked and spent, and the mail.
 
 A token is `<user id>.<43 random characters>` (256 random bits). The database keeps only
 `HMAC-SHA256(key, random part + current password hash)` and an expiry, on the user's row, where
@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 from flask import current_app
 from flask_mail import Message
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db import commit, db, release, utcnow
 from mailer import outbox, send_or_log
@@ -52,17 +53,32 @@ def send_reset_link(email: str) -> None:
         return  # nothing to send, and nothing to say: the requester got the same 202
     token = issue_token(user)
     commit()  # the token works before its mail can arrive
+    if token is None:
+        return  # the email changed since the lookup: the link must not go to the old address
     message = reset_message(user, token)
     release()  # the connection goes back to the pool before the mail (up to MAIL_TIMEOUT)
     send_or_log(message)
 
 
-def issue_token(user: User) -> str:
-    """A new token for `user`, voiding any earlier one; part of the caller's transaction."""
+def issue_token(user: User) -> str | None:
+    """A new token for `user`, voiding any earlier one; part of the caller's transaction.
+
+    None when the row no longer has the email and password hash that were read: an email change
+    committed since the lookup voids pending resets, and must void this one too."""
     random_part = secrets.token_urlsafe(RANDOM_BYTES)
     lifetime = timedelta(seconds=current_app.config["PASSWORD_RESET_EXPIRES"])
-    user.password_reset_digest = _digest(random_part, user.password_hash)
-    user.password_reset_expires_at = utcnow() + lifetime
+    digest, expires_at = _digest(random_part, user.password_hash), utcnow() + lifetime
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.email == user.email, User.password_hash == user.password_hash)
+        .values(password_reset_digest=digest, password_reset_expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    # The row has them already: kept on the object without a second UPDATE at commit.
+    set_committed_value(user, "password_reset_digest", digest)
+    set_committed_value(user, "password_reset_expires_at", expires_at)
     return f"{user.id}.{random_part}"
 
 

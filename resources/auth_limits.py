@@ -1,5 +1,6 @@
-"""The rate limits of CONTRACT §3: failed logins per address + account (shared with wrong
-current passwords on password changes), all logins per address, registrations and refreshes per
+"""The rate limits of logins and accounts: failed logins per address + account (shared with wrong
+current passwords on password and email changes), all logins per address, registrations per
+address (shared with the username and email conflicts of profile changes), refreshes per
 address, password reset requests per address and per email, reset confirmations per address. Applied by `@rate_limit(blp, ...)` in resources/auth.py and resources/users.py.
 
 Limits that decide by outcome (failed logins) check the budget before the view and spend it after
@@ -57,9 +58,20 @@ def _failed_login(response: Response) -> bool:
     return 400 <= response.status_code < 500 and response.status_code != 429
 
 
-def _changes_password() -> bool:
+def _checks_password() -> bool:
+    """A password change, or an email change sending `current_password`."""
     body = json_body()
-    return isinstance(body, dict) and "password" in body
+    return isinstance(body, dict) and ("password" in body or "current_password" in body)
+
+
+def _names_a_name() -> bool:
+    """A profile change that may clash with another account's username or email."""
+    body = json_body()
+    return isinstance(body, dict) and ("username" in body or "email" in body)
+
+
+def _conflict(response: Response) -> bool:
+    return response.status_code == 409
 
 
 FAILED_PASSWORDS = "failed-passwords"  # the budget that logins and password changes share
@@ -76,10 +88,26 @@ ADDRESS_LOGINS = RateLimit(
     "all logins per client address, whatever the account",
     "Too many logins from this address: wait before trying again.",
 )
+# One budget for every answer that can tell whether a username or email is taken: registrations
+# (all of them) and profile changes that end in a 409. A change of username or email checks it
+# before the view, so once it is spent a free name and a taken one both answer 429: no answer
+# tells them apart.
+NAME_PROBES = "name-probes"
 REGISTRATIONS = RateLimit(
     "REGISTER_RATE_LIMIT",
-    "registration attempts per client address, whatever their outcome",
+    "registration attempts per client address, whatever their outcome, counted with username and"
+    " email conflicts of profile changes",
     "Too many registrations from this address: wait before trying again.",
+    shared=NAME_PROBES,
+)
+NAME_CONFLICTS = RateLimit(
+    "REGISTER_RATE_LIMIT",
+    "username and email changes that find the name taken (409), per client address, counted with"
+    " registrations",
+    "Too many registrations and taken names from this address: wait before trying again.",
+    shared=NAME_PROBES,
+    counts=_conflict,
+    applies=_names_a_name,
 )
 REFRESHES = RateLimit(
     "REFRESH_RATE_LIMIT",
@@ -88,13 +116,13 @@ REFRESHES = RateLimit(
 )
 WRONG_CURRENT_PASSWORDS = RateLimit(
     "LOGIN_RATE_LIMIT",
-    "password changes with a wrong `current_password`, per client address and account, counted with"
-    " that account's failed logins",
+    "password and email changes with a wrong `current_password`, per client address and account,"
+    " counted with that account's failed logins",
     "Too many wrong passwords for this account from this address: wait before trying again.",
     key=lambda: account_key(request.view_args["user_id"]),
     shared=FAILED_PASSWORDS,
     counts=lambda response: bool(g.get("failed_password")),
-    applies=_changes_password,
+    applies=_checks_password,
 )
 
 

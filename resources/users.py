@@ -4,9 +4,11 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, get_current_user, get_jwt, verify_jwt_in_request
 from flask_smorest import abort
 from sqlalchemy import func
+from sqlalchemy.orm.attributes import flag_modified
 
 import blocklist
 from db import commit, db
+from email_change import notify_email_change
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
@@ -17,7 +19,7 @@ from models.message import delete_messages_of_user
 from openapi_examples import validation_example
 from ratelimit import RATE_LIMIT_HEADERS, rate_limit
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
-from resources.auth_limits import WRONG_CURRENT_PASSWORDS, note_failed_password
+from resources.auth_limits import NAME_CONFLICTS, WRONG_CURRENT_PASSWORDS, note_failed_password
 from resources.blueprint import Blueprint
 from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
@@ -85,12 +87,12 @@ class UserById(MethodView):
         return body
 
     @blp.doc(operationId="updateUser")
-    @validation_example(blp, {"json": {"current_password": ["Required to change the password."]}})
-    @rate_limit(blp, WRONG_CURRENT_PASSWORDS)
+    @validation_example(blp, {"json": {"current_password": ["Required to change your email."]}})
+    @rate_limit(blp, WRONG_CURRENT_PASSWORDS, NAME_CONFLICTS)
     @no_store
     @auth_required(blp)
     # A profile change: Swagger UI would otherwise propose placeholder passwords that answer 422.
-    @blp.arguments(UserUpdateSchema, example={"username": "bob2", "email": "bob2@example.com"})
+    @blp.arguments(UserUpdateSchema, example={"username": "bob2"})
     @blp.response(200, UserSchema, headers=RATE_LIMIT_HEADERS)
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
@@ -98,27 +100,31 @@ class UserById(MethodView):
     def patch(self, data: dict[str, Any], user_id: int) -> User:
         """Change a user's username or email (the user or an admin), or the user's own password
 
-        A password change needs a fresh token and `current_password` (wrong: 422, counted with the
-        account's failed logins from this address), and revokes every other login of the user;
-        the login making the change keeps working.
-        `current_password` is required with `password` and refused without it (422).
-        Your own email change needs a fresh token too (401 fresh_token_required): the email is
-        where password resets go, so a stolen long-lived token must not be able to redirect them.
+        A password change needs a fresh token and `current_password`, and revokes every other login
+        of the user; the login making the change keeps working. Changing your own email needs a
+        fresh token and `current_password` too: the email is where password resets go, so a stolen
+        token alone must not be able to redirect them. An admin changes another user's email
+        without it. A wrong `current_password` is a 422 (error wrong_current_password), counted
+        with the account's failed logins from this address. An email change voids the user's
+        pending password reset links and sends a notice to the old address.
+        A username or email that another account has is a 409, counted with the registrations
+        from this address (REGISTER_RATE_LIMIT): this operation cannot probe for taken names any
+        faster than registration can.
         """
         user = get_user(user_id)
         require_self_or_admin(user.id)
-        if "email" in data and data["email"] != user.email:
-            if current_user.id == user.id:
-                require_fresh_token()
-            # A reset link already mailed to the old address must not outlive the change.
+        old_email = user.email
+        check_credentials(user, data)
+        if changes_email := data.get("email", old_email) != old_email:
+            # A reset link already mailed to the old address must not outlive the change. Written
+            # even when already empty: a reset job may store a token between this read and commit.
             user.password_reset_digest = user.password_reset_expires_at = None
-        if "password" in data:
-            # The policy judges the password against the names the account will have.
-            names = {"username": data.get("username", user.username), "email": data.get("email", user.email)}
-            change_password(user, data.pop("password"), data.pop("current_password"), **names)
+            flag_modified(user, "password_reset_digest")
         for field, value in data.items():
             setattr(user, field, value)
         save_user(user)
+        if changes_email:
+            notify_email_change(user.username, old_email, by_admin=current_user.id != user.id)
         return user
 
     @blp.doc(operationId="deleteUser")
@@ -143,6 +149,28 @@ class UserById(MethodView):
         commit()
 
 
+def check_credentials(user: User, data: dict[str, Any]) -> None:
+    """What a change asks of the caller beyond being the user or an admin, taking `password` and
+    `current_password` out of `data`: a password change (the user's own) needs a fresh token and
+    the current password, and so does a change of the user's own email; an admin changes another
+    user's email without them."""
+    own = current_user.id == user.id
+    new_email = data.get("email", user.email) != user.email
+    if "password" in data:
+        # The policy judges the password against the names the account will have.
+        names = {"username": data.get("username", user.username), "email": data.get("email", user.email)}
+        change_password(user, data.pop("password"), data.pop("current_password"), **names)
+    elif "current_password" in data:  # with an email (the schema holds the rest)
+        if not own:
+            abort(422, errors={"json": {"current_password": [ONLY_YOUR_OWN]}})
+        if new_email:
+            require_fresh_token()
+        check_current_password(user, data.pop("current_password"))
+    elif own and new_email:
+        require_fresh_token()
+        abort(422, errors={"json": {"current_password": ["Required to change your email."]}})
+
+
 def change_password(
     user: User, new_password: str, current_password: str, *, username: str, email: str
 ) -> None:
@@ -154,6 +182,16 @@ def change_password(
     # Before the current password is checked: a refused new password costs no guess.
     if problems := password_policy_errors(new_password, username=username, email=email):
         abort(422, errors={"json": {"password": problems}})
+    check_current_password(user, current_password)
+    user.set_password(new_password)
+    blocklist.revoke_user_tokens(user, keep_family=get_jwt().get("fam"))
+
+
+ONLY_YOUR_OWN = "Only used to change your own password or email."
+
+
+def check_current_password(user: User, current_password: str) -> None:
+    """422 for a wrong one, spent from the account's failed-login budget like a failed login."""
     if not user.check_password(current_password):
         note_failed_password()
         abort(
@@ -162,5 +200,3 @@ def change_password(
             error="wrong_current_password",
             errors={"json": {"current_password": ["Wrong password."]}},
         )
-    user.set_password(new_password)
-    blocklist.revoke_user_tokens(user, keep_family=get_jwt().get("fam"))

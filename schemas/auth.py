@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, post_load, validate
 
-from schemas.text import SINGLE_LINE, single_line
-from schemas.user import PASSWORD, PASSWORD_RULES
+from schemas.text import single_line
+from schemas.user import EMAIL_RULES, PASSWORD, PASSWORD_RULES, email_field
 
 # Longer than any token this service makes (`<id>.<43 characters>`): a longer string is no token.
 MAX_RESET_TOKEN_LENGTH = 128
@@ -49,10 +49,12 @@ class MessageSchema(Schema):
 
 
 class PasswordResetRequestSchema(Schema):
-    email = fields.Email(
+    email = email_field(
         required=True,
-        validate=[validate.Length(max=254), SINGLE_LINE],
-        metadata={"description": "The email address of the account", "example": "alice@example.com"},
+        metadata={
+            "description": f"The email address of the account. {EMAIL_RULES}",
+            "example": "alice@example.com",
+        },
     )
 
     @post_load
@@ -65,7 +67,7 @@ class PasswordResetConfirmSchema(Schema):
     token = fields.String(
         required=True,
         # No control-character rule: any string is judged as a token, and a bad one of any kind
-        # answers invalid_reset_token (CONTRACT §3); the length bound keeps it small.
+        # answers invalid_reset_token; the length bound keeps it small.
         validate=validate.Length(max=MAX_RESET_TOKEN_LENGTH),
         metadata={
             "description": "The token of the reset link (its `token` query parameter); the example is"

@@ -117,7 +117,7 @@ def test_current_password_and_password_go_together(client, make_user):
     )
     assert (only_current.status_code, only_current.json["errors"]) == (
         422,
-        {"json": {"current_password": ["Only used with a new password."]}},
+        {"json": {"current_password": ["Only used with a new password or email."]}},
     )
 
 

@@ -1,6 +1,6 @@
-"""CONTRACT §3 rate limits besides login's (tests/test_login_hardening.py): registrations and
-refreshes per address, wrong current passwords counted with failed logins; their headers, their
-settings and their OpenAPI documentation."""
+"""Rate limits besides login's (tests/test_login_hardening.py): registrations per address (with the
+name conflicts of profile changes), refreshes per address, wrong current passwords counted with
+failed logins; their headers, their settings and their OpenAPI documentation."""
 
 from __future__ import annotations
 
@@ -93,6 +93,64 @@ def test_registrations_per_address(client, app):
     assert register(client, "carol", **OTHER_ADDRESS).status_code == 201
 
 
+# --- username and email conflicts of profile changes, counted with registrations ---------------------
+
+NAME_PROBES = error(
+    429,
+    "rate_limited",
+    "Too many registrations and taken names from this address: wait before trying again.",
+)
+
+
+def patch_user(client: FlaskClient, user: dict[str, Any], body: dict[str, Any], **environ: str) -> Any:
+    return client.patch(f"/users/{user['id']}", json=body, headers=user["headers"], environ_base=environ)
+
+
+@pytest.mark.parametrize("app_config", [{"REGISTER_RATE_LIMIT": "5 per hour"}])
+def test_profile_conflicts_count_with_registrations(client, make_user):
+    """Probing emails through PATCH costs what probing them through registration does."""
+    alice = make_user("alice")
+    make_user("bob")  # two registrations of 5
+    change = {"email": "bob@example.com", "current_password": PASSWORD}
+    # A change that finds no clash costs nothing; the ones that do each cost one.
+    assert patch_user(client, alice, {"username": "alice2"}).status_code == 200
+    taken_email = patch_user(client, alice, change)
+    taken_name = patch_user(client, alice, {"username": "BOB"})
+    assert [taken_email.json["error"], taken_name.json["error"]] == ["email_taken", "username_taken"]
+    assert_limit_headers(taken_name, 5, 1, 3600)
+    assert register(client, "carol").status_code == 201  # the fifth
+
+    # Spent: a taken name and a free one answer alike, so nothing more is learnt.
+    taken = patch_user(client, alice, change)
+    free = patch_user(client, alice, {"email": "nobody@example.com", "current_password": PASSWORD})
+    rename = patch_user(client, alice, {"username": "alice3"})
+    assert [(r.status_code, r.json) for r in (taken, free, rename)] == [(429, NAME_PROBES)] * 3
+    assert_limit_headers(taken, 5, 0, 3600)
+    refused = register(client, "dave")
+    assert (refused.status_code, refused.json) == (429, REGISTRATIONS)
+    # What cannot clash is not held back; another address still changes names.
+    assert (
+        patch_user(
+            client, alice, {"password": "a much better passphrase", "current_password": PASSWORD}
+        ).status_code
+        == 200
+    )
+    assert patch_user(client, alice, {"username": "alice3"}, **OTHER_ADDRESS).status_code == 200
+    assert client.get(f"/users/{alice['id']}", headers=alice["headers"]).json["email"] == "alice@example.com"
+
+
+@pytest.mark.parametrize("app_config", [{"REGISTER_RATE_LIMIT": "3 per hour"}])
+def test_registrations_stop_profile_conflicts_before_they_are_tried(client, make_user):
+    alice = make_user("alice")
+    assert register(client, "bob").status_code == 201
+    assert register(client, "bob").status_code == 409
+
+    response = patch_user(client, alice, {"email": "bob@example.com", "current_password": PASSWORD})
+
+    assert (response.status_code, response.json) == (429, NAME_PROBES)
+    assert 1 <= int(response.headers["Retry-After"]) <= 3600
+
+
 # --- refreshes per address -----------------------------------------------------------------------
 
 
@@ -145,10 +203,9 @@ def test_wrong_current_passwords_use_the_failed_login_budget(client, make_user):
     assert (patch_refused.status_code, patch_refused.json) == (429, WRONG_PASSWORDS)
     assert_limit_headers(patch_refused, 3, 0, 60)
     assert (login_refused.status_code, login_refused.json) == (429, FAILED_LOGINS)
-    # Not a password change: not limited, and no rate-limit headers.
+    # Not a password check: a rename is not held back by this budget.
     rename = client.patch(f"/users/{user['id']}", json={"username": "renamed"}, headers=user["headers"])
     assert rename.status_code == 200
-    assert "X-RateLimit-Limit" not in rename.headers
     # The same account from another address is not affected.
     assert try_login(client, "renamed", PASSWORD, **OTHER_ADDRESS).status_code == 200
 
@@ -186,7 +243,7 @@ LIMITED = {
     ("/auth/login", "post"): ["LOGIN_RATE_LIMIT", "LOGIN_ADDRESS_RATE_LIMIT"],
     ("/auth/register", "post"): ["REGISTER_RATE_LIMIT"],
     ("/auth/refresh", "post"): ["REFRESH_RATE_LIMIT"],
-    ("/users/{user_id}", "patch"): ["LOGIN_RATE_LIMIT"],
+    ("/users/{user_id}", "patch"): ["LOGIN_RATE_LIMIT", "REGISTER_RATE_LIMIT"],
     ("/messages", "post"): ["MESSAGE_RATE_LIMIT"],
     ("/auth/password-reset", "post"): ["PASSWORD_RESET_RATE_LIMIT"],
     ("/auth/password-reset/confirm", "post"): ["PASSWORD_RESET_CONFIRM_RATE_LIMIT"],

@@ -1,4 +1,4 @@
-"""Users: public profiles, private email, self-or-admin changes (CONTRACT §4)."""
+"""Users: public profiles, private email, self-or-admin changes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from db import db
 from models import User
-from tests.conftest import error
+from tests.conftest import PASSWORD, error
 from tests.support import not_found, pagination, validation_error
 
 FORBIDDEN = error(403, "forbidden", "Only the owner or an admin may do this.")
@@ -73,7 +73,7 @@ def test_email_is_shown_to_self_and_admins_only(client, make_user, make_admin):
     }
     public = {key: private[key] for key in PUBLIC_KEYS}
 
-    # `followed` comes with a token (CONTRACT §9): whether the caller follows this user.
+    # `followed` comes with a token: whether the caller follows this user.
     assert client.get(f"/users/{alice['id']}").json == public
     assert client.get(f"/users/{alice['id']}", headers=bob["headers"]).json == {**public, "followed": False}
     assert client.get(f"/users/{alice['id']}", headers=alice["headers"]).json == {
@@ -106,7 +106,7 @@ def test_patch_self_changes_username_and_email(client, make_user, login):
 
     response = client.patch(
         f"/users/{alice['id']}",
-        json={"username": "alice_2", "email": "Alice.New@Example.COM"},
+        json={"username": "alice_2", "email": "Alice.New@Example.COM", "current_password": PASSWORD},
         headers=alice["headers"],
     )
 
@@ -152,7 +152,7 @@ def test_admin_may_patch_another_user(client, make_user, make_admin):
     [
         ({"username": "BOB"}, "username"),
         ({"username": "bob"}, "username"),
-        ({"email": "BOB@example.com"}, "email"),
+        ({"email": "BOB@example.com", "current_password": PASSWORD}, "email"),
     ],
     ids=["username-upper", "username", "email-upper"],
 )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app import Config
-from schemas.text import SINGLE_LINE_PATTERN
+from schemas.user import ASCII_EMAIL, EMAIL_RULES
 from tests.conftest import error, make_app
 from tests.password_reset.support import INVALID_TOKEN, NEW_PASSWORD, ask_reset, confirm, token_of
 from tests.support import validation_error
@@ -188,8 +188,8 @@ def test_request_is_documented(spec):
         "type": "string",
         "format": "email",
         "maxLength": 254,
-        "pattern": SINGLE_LINE_PATTERN,
-        "description": "The email address of the account",
+        "pattern": ASCII_EMAIL.regex.pattern,
+        "description": f"The email address of the account. {EMAIL_RULES}",
         "example": "alice@example.com",
     }
 
