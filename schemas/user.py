@@ -124,7 +124,7 @@ class UserUpdateSchema(Schema):
     username = fields.String(validate=USERNAME, metadata={"example": "bob2", **USERNAME_LENGTH})
     email = email_field(
         metadata={
-            "description": f"A new email address; changing your own needs current_password. {EMAIL_RULES}"
+            "description": f"A new email address; changing your own needs a fresh token and current_password. {EMAIL_RULES}"
         }
     )
     password = fields.String(

@@ -174,6 +174,22 @@ def test_the_same_email_again_sends_no_notice(client, smtp, make_user):
     assert smtp.inbox.messages == []
 
 
+def test_a_change_to_a_taken_email_sends_nothing_and_voids_nothing(app, client, smtp, make_user):
+    alice, bob = make_user("alice"), make_user("bob")
+    assert ask_reset(client, "alice@example.com").status_code == 202
+    (reset_mail,) = smtp.inbox.wait_for(1)
+
+    taken = change_email(client, alice, alice["headers"], email="BOB@example.com", current_password=PASSWORD)
+
+    assert (taken.status_code, taken.json) == (409, error(409, "email_taken", "That email is already taken."))
+    assert len(smtp.inbox.messages) == 1
+    assert (stored_email(app, alice["id"]), stored_email(app, bob["id"])) == (
+        "alice@example.com",
+        "bob@example.com",
+    )
+    assert confirm(client, token_of(reset_mail)).status_code == 200  # the link still works
+
+
 def test_an_admin_changes_another_users_email_without_a_password_and_the_owner_is_told(
     app, client, smtp, make_user, make_admin
 ):
