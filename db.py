@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, SessionTransaction
 from sqlalchemy.types import TypeEngine
 
-from sqlite_writers import QueuedWritersConnection
+from speedups.sqlite_writers import QueuedWritersConnection
 
 if TYPE_CHECKING:
     from alembic.migration import MigrationContext

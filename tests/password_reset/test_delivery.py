@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import Config
 from db import db
-from mailer import outbox
+from ops.mailer import outbox
 from tests.conftest import PASSWORD, TEST_SECRET, make_app
 from tests.password_reset.support import DONE, REQUESTED, ask_reset, confirm, link_of, token_of
 from tests.servers import ROOT, free_port, gunicorn, http
@@ -209,7 +209,7 @@ def test_queued_mail_is_sent_before_the_process_exits(tmp_path):
     script = f"""
 import time
 from flask import Flask
-from mailer import outbox
+from ops.mailer import outbox
 
 def job():
     time.sleep(0.5)
