@@ -17,20 +17,21 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 import blocklist
-import cli
-import dev_secret
-import mailer
 from db import compare_type, db, engine_options, init_database
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
-from json_provider import OrjsonProvider
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
-from openapi_examples import ErrorExamplesPlugin
-from ratelimit import init_rate_limits
+from ops import cli, mailer
 from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
+from resources.openapi_examples import ErrorExamplesPlugin
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
-from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
-from security_headers import init_security_headers
+from security import jwt_secret
+from security.cors import cors_origins, init_cors
+from security.headers import init_security_headers
+from security.jwt_secret import check_production_secret
+from security.rate_limits import init_rate_limits
+from security.request_body import refuse_oversize_bodies
+from speedups.json_provider import OrjsonProvider
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 API_DESCRIPTION = """A community board: users, posts ("boards") and JWT authentication.
@@ -66,7 +67,7 @@ class Config:
             # Relative SQLite paths land under instance/. Engine options follow from the URL:
             # see db.engine_options, applied in create_app.
             "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", "sqlite:///board.db"),
-            # Unset: outside production, a random secret kept under instance/ (see dev_secret.py).
+            # Unset: outside production, a random secret kept under instance/ (see jwt_secret.py).
             "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or None,
             "JWT_SECRET_FILE": env.get("JWT_SECRET_FILE"),
             "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=int(env.get("JWT_ACCESS_TOKEN_EXPIRES", 900))),
@@ -77,7 +78,7 @@ class Config:
             "JWT_ALGORITHM": "HS256",
             "JWT_DECODE_ALGORITHMS": ["HS256"],
             "REDIS_URL": env.get("REDIS_URL"),
-            # Rate limits (ratelimit.py), in Flask-Limiter's notation.
+            # Rate limits (security/rate_limits.py), in Flask-Limiter's notation.
             "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
             "LOGIN_ADDRESS_RATE_LIMIT": env.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
             "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT", "10 per hour"),
@@ -87,7 +88,7 @@ class Config:
             "PASSWORD_RESET_CONFIRM_RATE_LIMIT": env.get(
                 "PASSWORD_RESET_CONFIRM_RATE_LIMIT", "10 per minute"
             ),
-            # Password reset (password_reset.py) and the mail that carries its link (mailer.py).
+            # Password reset (services/password_reset.py) and the mail that carries its link (ops/mailer.py).
             "PASSWORD_RESET_EXPIRES": int(env.get("PASSWORD_RESET_EXPIRES", 1800)),
             "PASSWORD_RESET_URL": env.get("PASSWORD_RESET_URL")
             or f"http://127.0.0.1:{env.get('PORT') or 5000}/reset-password",
@@ -140,8 +141,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     check_production_secret(app.config)
     if not app.config["JWT_SECRET_KEY"]:
-        secret_file = app.config["JWT_SECRET_FILE"] or Path(app.instance_path) / dev_secret.SECRET_FILE_NAME
-        app.config["JWT_SECRET_KEY"] = dev_secret.load_or_create(Path(secret_file))
+        secret_file = app.config["JWT_SECRET_FILE"] or Path(app.instance_path) / jwt_secret.SECRET_FILE_NAME
+        app.config["JWT_SECRET_KEY"] = jwt_secret.load_or_create(Path(secret_file))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )

@@ -20,7 +20,7 @@ from flask import Flask, current_app
 
 from db import utcnow
 from models import TokenUser, User
-from revocation_stores import DatabaseStore, RedisStore, RevocationStore
+from security.revocation_stores import DatabaseStore, RedisStore, RevocationStore
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, SessionTransaction
 from sqlalchemy.types import TypeEngine
 
-from sqlite_writers import QueuedWritersConnection
+from speedups.sqlite_writers import QueuedWritersConnection
 
 if TYPE_CHECKING:
     from alembic.migration import MigrationContext
@@ -141,6 +143,43 @@ def rollback() -> None:
         db.session.rollback()
     else:
         _rollback_connection()
+
+
+# Callables to run once the context's transaction has committed (see `after_commit`).
+_AFTER_COMMIT = "_board_api_after_commit"
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """The unit of work of a request (or a CLI command): everything done inside is committed
+    together when the block ends, or rolled back together when it raises, whatever the error.
+
+    The view layer owns it (resources/blueprint.py runs every view inside one); services and
+    models only run statements. What must happen only once the work is durable (a mail) is
+    handed to `after_commit`.
+    """
+    try:
+        yield  # the connection is taken at the first statement: a view that runs none takes none
+    except BaseException:
+        g.pop(_AFTER_COMMIT, None)
+        rollback()
+        raise
+    commit()
+    for callback in g.pop(_AFTER_COMMIT, ()):
+        callback()
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """Undo one step alone: a statement that fails inside (a duplicate key, say) rolls back to
+    here, and the rest of the request's work stays. The exception still propagates."""
+    with db.session.begin_nested():
+        yield
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` after the current unit of work commits; never when it rolls back."""
+    g.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 def _rollback_connection() -> None:

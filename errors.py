@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from db import rollback
+from services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,13 @@ def handle_redis_unavailable(exc: RedisConnectionError | RedisTimeoutError) -> t
     return error_body(503, message, error="store_unavailable"), 503
 
 
+def handle_service_error(exc: ServiceError) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A service's refusal (the request's unit of work has rolled back already)."""
+    return error_body(exc.status, exc.message, exc.error, exc.errors), exc.status, exc.headers
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(PoolTimeoutError, handle_database_unavailable)

@@ -29,14 +29,14 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 # The same combined-format line as gunicorn's own logger, for ~4 µs of CPU instead of ~30
-# (access_log.py; docs/performance.md, "Against the true floor").
-logger_class = "access_log.AccessLogger"
+# (speedups/access_log.py; docs/performance.md, "Against the true floor").
+logger_class = "speedups.access_log.AccessLogger"
 
 
 def on_starting(server) -> None:  # type: ignore[no-untyped-def]
-    """In the master, before any worker: see serving.py (fast worker boots on start and reload;
+    """In the master, before any worker: see ops/serving.py (fast worker boots on start and reload;
     the master stops with the process that started it, e.g. `make serve`'s make)."""
-    import serving
+    from ops import serving
 
     serving.preload_libraries()
     # Not when daemonised (its parent exits at once), nor in a master started by USR2 (gunicorn's
@@ -47,7 +47,7 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
 
 def post_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
     """In each new worker: exit with the master, at once, even when it is killed with SIGKILL."""
-    import serving
+    from ops import serving
 
     serving.exit_with_parent()
     # Booting (project imports, create_app) makes only objects that live as long as the worker:

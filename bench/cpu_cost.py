@@ -162,7 +162,7 @@ def build(database: Path) -> tuple[Callable, Callable, dict[str, Callable]]:
     api = create_app()
     with api.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        import seed
+        from ops import seed
 
         seed.seed(200, 10_000, "seed-password")
         db.session.remove()

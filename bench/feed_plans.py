@@ -27,8 +27,8 @@ from sqlalchemy import bindparam, func, insert, select, text
 from app import create_app
 from db import connection, db, utcnow
 from models import Board, Follow, User
+from ops.seed import seed
 from resources.board_queries import BOARD_ROWS, FEED_TOTAL, FOLLOWEES, _statements
-from seed import seed
 
 USERS = 2000
 FOLLOWED = 1000  # every other seeded user: half of the boards are in the feed

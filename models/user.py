@@ -63,7 +63,7 @@ class User(db.Model):
     # Unread received messages, moved atomically with them (models/message.py): GET /auth/me
     # reads it with the token's user, no COUNT.
     unread_messages: Mapped[int] = mapped_column(default=0, server_default="0")
-    # The pending password reset (password_reset.py): a keyed digest of its token, never the token.
+    # The pending password reset (services/password_reset.py): a keyed digest of its token, never the token.
     password_reset_digest: Mapped[str | None] = mapped_column(exact_string(64))
     password_reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -12,9 +12,6 @@ from errors import ErrorSchema, error_body
 from jwt_utils import REVOKED_MESSAGE, auth_required, issue_tokens, require_claims
 from models import User
 from models.user import burn_password_check
-from openapi_examples import validation_example
-from password_reset import request_reset, spend_token, user_of_token
-from ratelimit import RATE_LIMIT_HEADERS, rate_limit
 from resources.access import CONFLICT_DOC, ensure_available, save_user
 from resources.auth_limits import (
     ADDRESS_LOGINS,
@@ -26,6 +23,7 @@ from resources.auth_limits import (
     RESET_REQUESTS_PER_EMAIL,
 )
 from resources.blueprint import Blueprint
+from resources.openapi_examples import validation_example
 from schemas import (
     LoginSchema,
     LogoutSchema,
@@ -37,8 +35,10 @@ from schemas import (
     UserCreateSchema,
     UserSchema,
 )
-from security import password_policy_errors
-from security_headers import no_store
+from security.headers import no_store
+from security.passwords import password_policy_errors
+from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
+from services.password_reset import request_reset, spend_token, user_of_token
 
 blp = Blueprint(
     "Auth",
@@ -68,7 +68,7 @@ class Register(MethodView):
 
 @blp.route("/login")
 class Login(MethodView):
-    # Rate limited per client address and username by ratelimit.py (429 documented here).
+    # Rate limited per client address and username by security/rate_limits.py (429 documented here).
     @blp.doc(operationId="login")
     @rate_limit(blp, FAILED_LOGINS, ADDRESS_LOGINS)
     @no_store

@@ -17,7 +17,7 @@ from flask import Response, g, request
 from flask_limiter.util import get_remote_address
 
 from models import User
-from ratelimit import RateLimit, json_body
+from security.rate_limits import RateLimit, json_body
 
 
 def account_key(user_id: int) -> str:

@@ -15,8 +15,10 @@ from typing import Any, NoReturn
 
 import flask_smorest
 from flask import request
+from flask.views import MethodView
 from flask_smorest import abort
 
+from db import transaction
 from resources.smorest_tuning import KeysetPaginationMixin, SchemaReusingParser
 
 BODY_REQUIRED = "A JSON request body is required."
@@ -70,12 +72,36 @@ def holds_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a view inside the request's one transaction: committed when the view returns, rolled
+    back when it raises (an abort, a service's refusal, a bug)."""
+
+    @wraps(view)
+    def in_transaction(*args: Any, **kwargs: Any) -> Any:
+        with transaction():
+            return view(*args, **kwargs)
+
+    return in_transaction
+
+
 class Blueprint(KeysetPaginationMixin, flask_smorest.Blueprint):
-    """A view sets `pagination.next_before` to add that field to an offset page's X-Pagination,
+    """Every view it registers runs in the request's unit of work (`unit_of_work`).
+
+    A view sets `pagination.next_before` to add that field to an offset page's X-Pagination,
     or `pagination.keyset` (a dict) to send instead of the offset fields, for a keyset page."""
 
     ARGUMENTS_PARSER = Parser()
     PAGINATION_ARGUMENTS_PARSER = Parser()
+
+    def add_url_rule(
+        self, rule: str, endpoint: str | None = None, view_func: Any = None, **kwargs: Any
+    ) -> None:
+        if isinstance(view_func, type) and issubclass(view_func, MethodView):
+            if unit_of_work not in view_func.decorators:
+                view_func.decorators = [*view_func.decorators, unit_of_work]
+        elif view_func is not None:
+            view_func = unit_of_work(view_func)
+        super().add_url_rule(rule, endpoint, view_func, **kwargs)
 
     def arguments(self, schema: Any, *, location: str = "json", required: bool = True, **kwargs: Any) -> Any:
         parse = super().arguments(schema, location=location, required=required, **kwargs)

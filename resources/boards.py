@@ -10,7 +10,6 @@ from db import db
 from errors import ErrorSchema
 from jwt_utils import auth_optional, auth_required
 from models import Board
-from openapi_examples import validation_example
 from resources.access import require_self_or_admin
 from resources.blueprint import Blueprint
 from resources.board_queries import create_board, list_boards, read_board
@@ -24,6 +23,7 @@ from resources.etags import (
     documents_if_none_match,
     etag_of,
 )
+from resources.openapi_examples import validation_example
 from resources.pagination import PAGE_SIZES
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 from schemas.board import BOARD_WRITABLE

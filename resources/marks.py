@@ -20,7 +20,7 @@ from resources.board_queries import list_scraps
 from resources.pagination import PAGE_SIZES
 from schemas import BoardSchema
 from schemas.mark import LikeStateSchema, ScrapStateSchema
-from security_headers import no_store
+from security.headers import no_store
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
 COMMENT_GONE_DOC = {

@@ -15,7 +15,6 @@ from db import commit, rollback, utcnow
 from errors import ErrorSchema, error_body
 from jwt_utils import auth_required
 from models.message import delete_copy, mark_read, send_message
-from ratelimit import RATE_LIMIT_HEADERS, RateLimit, rate_limit, token_user_key
 from resources.blueprint import Blueprint
 from resources.message_queries import list_messages, parties, read_message
 from resources.pagination import PAGE_SIZES
@@ -25,7 +24,8 @@ from schemas import (
     PrivateMessageSchema,
     PrivateMessageUpdateSchema,
 )
-from security_headers import set_no_store
+from security.headers import set_no_store
+from security.rate_limits import RATE_LIMIT_HEADERS, RateLimit, rate_limit, token_user_key
 
 blp = Blueprint(
     "Messages",

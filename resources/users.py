@@ -8,7 +8,6 @@ from sqlalchemy.orm.attributes import flag_modified
 
 import blocklist
 from db import commit, db
-from email_change import notify_email_change
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
@@ -16,15 +15,16 @@ from models.comment import delete_comments_of_user
 from models.follow import delete_follows_of_user, is_following
 from models.mark import delete_marks_of_user
 from models.message import delete_messages_of_user
-from openapi_examples import validation_example
-from ratelimit import RATE_LIMIT_HEADERS, rate_limit
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.auth_limits import NAME_CONFLICTS, WRONG_CURRENT_PASSWORDS, note_failed_password
 from resources.blueprint import Blueprint
+from resources.openapi_examples import validation_example
 from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
-from security import password_policy_errors
-from security_headers import mark_no_store, no_store
+from security.headers import mark_no_store, no_store
+from security.passwords import password_policy_errors
+from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
+from services.email_change import notify_email_change
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."

@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from schemas.text import SINGLE_LINE
 from schemas.timestamps import ID_DOC, timestamp
-from security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, password_policy_errors
+from security.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, password_policy_errors
 
 # `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
 # Python's `$` lets a final newline through, and `\Z` is not valid ECMA (an invalid document).

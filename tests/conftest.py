@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from db import db
-from mailer import outbox
+from ops.mailer import outbox
 from tests.comment_support import post_comment
 from tests.databases import ON_MYSQL, TEST_DATABASE_URL, SharedDatabase, scratch_database
 from tests.support import create_board

@@ -1,4 +1,4 @@
-"""access_log.AccessLogger writes gunicorn's access log line, byte for byte, for less CPU."""
+"""speedups.access_log.AccessLogger writes gunicorn's access log line, byte for byte, for less CPU."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from gunicorn import glogging
 from gunicorn.config import Config
 
-from access_log import AccessLogger
+from speedups.access_log import AccessLogger
 
 STAMP = re.compile(r"\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]")
 

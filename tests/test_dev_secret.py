@@ -16,9 +16,9 @@ import jwt
 import pytest
 
 import app as app_module
-import dev_secret
 from db import db
-from security import InsecureConfigError
+from security import jwt_secret
+from security.jwt_secret import InsecureConfigError
 from tests.conftest import PASSWORD
 from tests.servers import ROOT, gunicorn, http
 
@@ -31,20 +31,20 @@ def mode(path: Path) -> int:
 
 def test_the_first_start_makes_a_private_random_secret_and_later_starts_reuse_it(tmp_path):
     path = tmp_path / "instance" / "jwt-secret"
-    first = dev_secret.load_or_create(path)
+    first = jwt_secret.load_or_create(path)
     assert len(first) >= 64
     assert mode(path) == 0o600
     assert path.read_text().strip() == first
-    assert dev_secret.load_or_create(path) == first
+    assert jwt_secret.load_or_create(path) == first
     assert sorted(p.name for p in path.parent.iterdir()) == ["jwt-secret"]  # no temporary file left
-    assert dev_secret.load_or_create(tmp_path / "other" / "jwt-secret") != first  # never a constant
+    assert jwt_secret.load_or_create(tmp_path / "other" / "jwt-secret") != first  # never a constant
 
 
 def test_a_secret_file_readable_by_others_is_made_private_again(tmp_path):
     path = tmp_path / "jwt-secret"
-    secret = dev_secret.load_or_create(path)
+    secret = jwt_secret.load_or_create(path)
     path.chmod(0o644)
-    assert dev_secret.load_or_create(path) == secret
+    assert jwt_secret.load_or_create(path) == secret
     assert mode(path) == 0o600
 
 
@@ -52,7 +52,7 @@ def test_a_truncated_secret_file_refuses_to_start_in_one_line(tmp_path):
     path = tmp_path / "jwt-secret"
     path.write_text("short\n")
     with pytest.raises(InsecureConfigError, match=r"holds fewer than 32 bytes: delete it") as refused:
-        dev_secret.load_or_create(path)
+        jwt_secret.load_or_create(path)
     assert "\n" not in str(refused.value)
 
 
@@ -61,12 +61,12 @@ def test_a_place_where_no_file_can_be_made_refuses_to_start_in_one_line(tmp_path
     with pytest.raises(
         InsecureConfigError, match=r"^Cannot use the development JWT secret file .*JWT_SECRET_KEY"
     ):
-        dev_secret.load_or_create(tmp_path / "a-file" / "jwt-secret")
+        jwt_secret.load_or_create(tmp_path / "a-file" / "jwt-secret")
 
 
 def _start(path: str, barrier: multiprocessing.synchronize.Barrier, results: multiprocessing.Queue) -> None:
     barrier.wait()
-    results.put(dev_secret.load_or_create(Path(path)))
+    results.put(jwt_secret.load_or_create(Path(path)))
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mailer import outbox
+from ops.mailer import outbox
 from tests.conftest import PASSWORD
 from tests.smtp_server import SmtpServer
 from tests.support import validation_error

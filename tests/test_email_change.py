@@ -11,11 +11,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event, update
 
-import password_reset
 from db import db
-from email_change import SUBJECT
-from mailer import outbox
 from models import User
+from ops.mailer import outbox
+from services import password_reset
+from services.email_change import SUBJECT
 from tests.conftest import PASSWORD, bearer, error
 from tests.password_reset.support import INVALID_TOKEN, ask_reset, confirm, token_of
 from tests.smtp_server import SmtpServer

@@ -7,7 +7,7 @@ from sqlalchemy import make_url, text
 
 from app import create_app
 from db import db, engine_options
-from sqlite_writers import QueuedWritersConnection
+from speedups.sqlite_writers import QueuedWritersConnection
 from tests.conftest import TEST_SECRET, make_app
 from tests.databases import TEST_DATABASE_URL, requires_mysql
 

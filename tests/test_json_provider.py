@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from json_provider import COMPACT, OrjsonProvider
+from speedups.json_provider import COMPACT, OrjsonProvider
 
 
 @dataclasses.dataclass

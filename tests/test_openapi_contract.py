@@ -194,7 +194,7 @@ def test_a_nullable_nested_schema_is_a_nullable_reference():
     from apispec.ext.marshmallow import MarshmallowPlugin
     from marshmallow import Schema, fields
 
-    from openapi_examples import ErrorExamplesPlugin
+    from resources.openapi_examples import ErrorExamplesPlugin
 
     class AuthorSchema(Schema):
         id = fields.Integer(required=True)

@@ -7,7 +7,7 @@ import pytest
 
 from db import db
 from models import User
-from security import common_passwords, password_policy_errors
+from security.passwords import common_passwords, password_policy_errors
 from tests.conftest import PASSWORD, bearer
 from tests.support import validation_error
 

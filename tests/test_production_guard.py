@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from security import PUBLISHED_DEV_SECRET as DEV_JWT_SECRET
-from security import InsecureConfigError
+from security.jwt_secret import PUBLISHED_DEV_SECRET as DEV_JWT_SECRET
+from security.jwt_secret import InsecureConfigError
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import Config
-from ratelimit import token_user_key
+from security.rate_limits import token_user_key
 from tests.conftest import PASSWORD, bearer, error
 
 NEW_PASSWORD = "a much better passphrase"

@@ -15,7 +15,7 @@ from flask import Flask
 import blocklist
 from db import db, utcnow
 from models import RevokedToken
-from revocation_stores import RedisStore
+from security.revocation_stores import RedisStore
 from tests.conftest import TEST_SECRET, bearer, error, make_app
 from tests.servers import REDIS_SERVER, RedisServer
 

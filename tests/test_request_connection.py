@@ -14,10 +14,10 @@ from flask import Flask, g
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-import password_reset
 from db import RequestSession, commit, connection, db, rollback
-from mailer import outbox
 from models import RevokedToken
+from ops.mailer import outbox
+from services import password_reset
 from tests.conftest import PASSWORD, make_app
 
 LATER = datetime.now(UTC) + timedelta(days=1)

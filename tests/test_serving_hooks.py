@@ -1,4 +1,4 @@
-"""gunicorn.conf.py's hooks (serving.py): libraries preloaded in the master, no orphaned workers."""
+"""gunicorn.conf.py's hooks (ops/serving.py): libraries preloaded in the master, no orphaned workers."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_the_preloaded_libraries_are_all_that_the_app_imports():
     a worker forked from the master only imports this project's code (and a dependency added
     without adding it to serving.LIBRARIES fails here)."""
     script = (
-        "import sys, serving; serving.preload_libraries(); before = set(sys.modules); import app; "
+        "import sys; from ops import serving; serving.preload_libraries(); before = set(sys.modules); import app; "
         "print(sorted(m for m in set(sys.modules) - before "
         "if 'site-packages' in (getattr(sys.modules[m], '__file__', None) or '')))"
     )

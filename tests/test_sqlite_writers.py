@@ -1,5 +1,5 @@
 """SQLite writers queue on `<database>-writers` instead of sleeping in SQLite's busy handler
-(sqlite_writers.py): the lock is held from a transaction's first write to its end, reads never
+(speedups/sqlite_writers.py): the lock is held from a transaction's first write to its end, reads never
 take it, and the app's engine uses it."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import sqlite_writers
 from db import db
-from sqlite_writers import QueuedWritersConnection, lock_path
+from speedups import sqlite_writers
+from speedups.sqlite_writers import QueuedWritersConnection, lock_path
 from tests.conftest import make_app
 
 

@@ -1,6 +1,6 @@
 """password reset: digest and expiry of the pending reset
 
-The keyed digest of the reset token (never the token) and when it expires; see password_reset.py.
+The keyed digest of the reset token (never the token) and when it expires; see services/password_reset.py.
 
 Revision ID: 0010
 Revises: 0009

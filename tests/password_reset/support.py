@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask.testing import FlaskClient
 
-from mailer import outbox
+from ops.mailer import outbox
 from resources.auth import INVALID_RESET_TOKEN
 from tests.conftest import error
 

@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy import event, update
 from sqlalchemy.exc import OperationalError
 
-import password_reset
 from app import Config
 from db import db
-from mailer import Outbox, outbox
 from models import User
+from ops.mailer import Outbox, outbox
+from services import password_reset
 from tests.conftest import PASSWORD, TEST_SECRET, make_app
 from tests.password_reset.support import DONE, REQUESTED, ask_reset, confirm, link_of, token_of
 from tests.servers import ROOT, free_port, gunicorn, http
@@ -272,7 +272,7 @@ def test_queued_mail_is_sent_before_the_process_exits(tmp_path):
     script = f"""
 import time
 from flask import Flask
-from mailer import Outbox, outbox
+from ops.mailer import Outbox, outbox
 from models import User
 
 def job():

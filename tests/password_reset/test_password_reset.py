@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-import password_reset
 from db import db, utcnow
 from models import User
+from services import password_reset
 from tests.conftest import PASSWORD, bearer
 from tests.password_reset.support import (
     DONE,

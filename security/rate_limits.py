@@ -25,7 +25,7 @@ from flask_limiter.util import get_remote_address
 from jwt import InvalidTokenError
 
 from errors import ErrorSchema, error_body, error_response
-from revocation_stores import redis_options
+from security.revocation_stores import redis_options
 
 RATE_LIMITS_ATTRIBUTE = "_rate_limits"
 RATE_LIMIT_HEADERS = {

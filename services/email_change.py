@@ -15,7 +15,7 @@ from flask import current_app
 from flask_mail import Message
 
 from db import utcnow
-from mailer import outbox, send_or_log
+from ops.mailer import outbox, send_or_log
 
 SUBJECT = "The email address of your Board API account changed"
 

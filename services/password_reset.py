@@ -29,9 +29,9 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db import commit, db, release, utcnow
-from mailer import outbox, send_or_log
 from models import User
 from models.user import MAX_USER_ID
+from ops.mailer import outbox, send_or_log
 
 RANDOM_BYTES = 32  # 256 bits: guessing one is out of reach whatever the rate limit
 TOKEN_PATTERN = re.compile(r"([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{43})")

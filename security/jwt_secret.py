@@ -17,9 +17,43 @@ import contextlib
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from security import MIN_SECRET_BYTES, InsecureConfigError
+import click
+from gunicorn.errors import AppImportError
+
+# The development default of earlier versions: public, so never a production secret.
+PUBLISHED_DEV_SECRET = "dev-only-secret-do-not-use-in-production"
+
+
+MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash output weaken it (RFC 7518 §3.2)
+
+
+class InsecureConfigError(click.ClickException, AppImportError, RuntimeError):
+    """Refuses to start, reported in one line by every entry point: a ClickException for the
+    `flask` CLI (`Error: …`, exit 1); an AppImportError for gunicorn's workers (the line alone,
+    then the master halts with exit 4 instead of rebooting workers); a RuntimeError for gunicorn
+    --preload, whose master prints `Error: …` and exits 1."""
+
+
+def check_production_secret(config: Mapping[str, Any]) -> None:
+    """In production, a missing, development or short JWT secret would let anyone forge tokens."""
+    if config.get("APP_ENV") != "production":
+        return
+    secret = config.get("JWT_SECRET_KEY") or ""
+    if not secret or secret == PUBLISHED_DEV_SECRET:
+        problem = "is missing (or the development default)"
+    elif len(secret.encode()) < MIN_SECRET_BYTES:
+        problem = f"is shorter than {MIN_SECRET_BYTES} bytes"
+    else:
+        return
+    raise InsecureConfigError(
+        f"JWT_SECRET_KEY {problem}: APP_ENV=production needs a random secret of at least "
+        f"{MIN_SECRET_BYTES} bytes, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+    )
+
 
 SECRET_FILE_NAME = "jwt-secret"
 

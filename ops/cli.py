@@ -5,9 +5,9 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 import blocklist
-import seed
 from db import commit
 from models import User
+from ops import seed
 
 tokens_cli = AppGroup("tokens", help="Token revocation store.")
 users_cli = AppGroup("users", help="User administration.")

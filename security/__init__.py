@@ -1,0 +1,2 @@
+"""What guards the service: the JWT secret, CORS, request bodies, passwords, security headers,
+rate limits and where revoked tokens are stored."""
