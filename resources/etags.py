@@ -10,19 +10,21 @@ count, or the reader's own marks); If-Match compares only the part over the fiel
 writes, so other people's likes never make an author's conditional write fail (CONTRACT §5,
 docs/likes-and-scraps.md). A write computes the writable part from the stored row, rendered as
 the representation renders it, so that a read's tag and a write's check agree.
+
+A write checks If-Match on the row it has locked (models/row_lock.py) and writes that row before
+anyone else can: the check and the write are one step. Without If-Match there is nothing to
+check, and concurrent writers simply take turns.
 """
 
 import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
 from flask_smorest import Blueprint, abort
-from sqlalchemy.orm.exc import StaleDataError
 
-from db import commit, rollback
 from errors import ErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,23 +99,6 @@ def check_if_match(etag: str) -> None:
             message="The resource changed since you read it: fetch it again.",
             error="precondition_failed",
         )
-
-
-def abort_changed_meanwhile() -> NoReturn:
-    """412: another writer changed the row after this request read it (and checked If-Match)."""
-    rollback()
-    abort(
-        412, message="The resource changed while you wrote it: fetch it again.", error="precondition_failed"
-    )
-
-
-def commit_or_412() -> None:
-    """Commit an ORM change of a versioned row (version_id_col): the UPDATE or DELETE is
-    conditional on the version read, so of two writers racing past one If-Match only one wins."""
-    try:
-        commit()
-    except StaleDataError:
-        abort_changed_meanwhile()
 
 
 def _header_param(name: str, description: str) -> dict[str, Any]:
