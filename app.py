@@ -27,6 +27,7 @@ from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from openapi_examples import ErrorExamplesPlugin
 from ratelimit import init_rate_limits
 from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
+from resources.caching import init_caching
 from resources.pagination import LINK_HEADER_DOC, PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import check_production_secret, cors_origins, init_cors, refuse_oversize_bodies
@@ -162,6 +163,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     refuse_oversize_bodies(app)
     init_security_headers(app)
+    init_caching(app)
     init_cors(app)
     blocklist.init_app(app)
     mailer.init_mail(app)

@@ -17,7 +17,6 @@ from resources.blueprint import Blueprint
 from resources.board_queries import create_board, list_boards, read_board
 from resources.etags import (
     ETAG_HEADER,
-    VARY,
     check_if_match,
     conditional_read,
     documents_if_match,
@@ -51,19 +50,17 @@ class Boards(MethodView):
         `before` and a `page` above 1 exclude each other: sending both is a 422 (a rule across
         two query parameters, which OpenAPI cannot state in a schema).
         """
-        response = list_boards(args, pagination_parameters, get_current_user())
-        response.headers.update(VARY)
-        return response
+        return list_boards(args, pagination_parameters, get_current_user())
 
     @blp.doc(operationId="createBoard")
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
-    @blp.response(201, BoardSchema, headers=LOCATION_HEADER)
+    @blp.response(201, BoardSchema, headers={**LOCATION_HEADER, **ETAG_HEADER})
     def post(self, data: dict[str, Any]) -> tuple[Response, int, dict[str, str]]:
         """Create a board"""
         body = create_board(get_current_user(), data["title"], data["content"])
         location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
-        return jsonify(body), 201, {"Location": location}
+        return jsonify(body), 201, {"Location": location, "ETag": etag_of(body, BOARD_WRITABLE)}
 
 
 @blp.route("/<id:board_id>")

@@ -25,7 +25,6 @@ from resources.blueprint import Blueprint
 from resources.comment_queries import list_comments, list_replies, read_comment
 from resources.etags import (
     ETAG_HEADER,
-    VARY,
     check_if_match,
     conditional_read,
     documents_if_match,
@@ -76,14 +75,13 @@ class BoardComments(MethodView):
         response = list_comments(board_id, pagination_parameters, get_current_user())
         if response is None:
             abort(404, message=f"Board {board_id} not found.")
-        response.headers.update(VARY)
         return response
 
     @blp.doc(operationId="createComment")
     @auth_required(blp)
     # A new thread: Swagger UI would otherwise propose `parent_id: 0`, which answers 422.
     @blp.arguments(CommentCreateSchema, example={"content": "Nice post!"})
-    @blp.response(201, CommentSchema, headers=LOCATION_HEADER)
+    @blp.response(201, CommentSchema, headers={**LOCATION_HEADER, **ETAG_HEADER})
     @blp.alt_response(404, **NO_BOARD_DOC)
     def post(self, data: dict[str, Any], board_id: int) -> tuple[Response, int, dict[str, str]]:
         """Comment on a board, or reply to a top-level comment with `parent_id`"""
@@ -107,7 +105,7 @@ class BoardComments(MethodView):
             comment_id, board_id, parent_id, content, user.id, user.username, now, now, False, 0, 0
         )
         location = url_for("Comments.CommentById", comment_id=comment_id, _external=True)
-        return jsonify(body), 201, {"Location": location}
+        return jsonify(body), 201, {"Location": location, "ETag": comment_etag(body)}
 
 
 @blp.route("/comments/<id:comment_id>")
@@ -140,7 +138,7 @@ class CommentById(MethodView):
             edit_comment(comment_id, data["content"])
         body = read_comment(comment_id, get_current_user())  # as this transaction wrote it
         commit()
-        return jsonify(body), {"ETag": comment_etag(body), **VARY}  # type: ignore[arg-type]
+        return jsonify(body), {"ETag": comment_etag(body)}  # type: ignore[arg-type]
 
     @blp.doc(operationId="deleteComment")
     @auth_required(blp)
@@ -187,5 +185,4 @@ class CommentReplies(MethodView):
         response = list_replies(comment_id, pagination_parameters, get_current_user())
         if response is None:
             abort(404, message=f"Comment {comment_id} not found.")
-        response.headers.update(VARY)
         return response

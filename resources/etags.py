@@ -29,9 +29,6 @@ from errors import ErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# A reader's own marks (liked, scrapped) are in the body: caches must not hand one reader's copy
-# to another.
-VARY = {"Vary": "Authorization"}
 ETAG_HEADER = {"ETag": {"description": "Entity tag of the representation", "schema": {"type": "string"}}}
 
 
@@ -58,10 +55,10 @@ def not_modified(etag: str) -> bool:
 
 def conditional_read(body: dict[str, Any], etag: str) -> Any:
     """A read's answer: 304 when If-None-Match holds the tag, else the body; both with the ETag
-    and `Vary: Authorization` (the reader's own marks are in the body)."""
+    (and, from resources/caching.py, `Vary: Authorization`: the reader's own marks are in it)."""
     if not_modified(etag):
-        return Response(status=304, headers={"ETag": etag, **VARY})
-    return jsonify(body), {"ETag": etag, **VARY}
+        return Response(status=304, headers={"ETag": etag})
+    return jsonify(body), {"ETag": etag}
 
 
 # RFC 9110 §8.8.3: an entity tag is [W/]"…" (quotes required); If-Match is `*` or a list of them.
