@@ -23,6 +23,7 @@ from resources.etags import (
     documents_if_none_match,
     etag_of,
 )
+from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.pagination import PAGE_SIZES
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 from schemas.board import BOARD_WRITABLE, written_json
@@ -55,12 +56,13 @@ class Boards(MethodView):
     @blp.doc(operationId="createBoard")
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
-    @blp.response(201, BoardSchema, headers={**LOCATION_HEADER, **ETAG_HEADER})
-    def post(self, data: dict[str, Any]) -> tuple[Response, int, dict[str, str]]:
+    @blp.response(201, BoardSchema, headers={**LOCATION_HEADER, **ETAG_HEADER, **REPLAYED_DOC})
+    @idempotent(blp)
+    def post(self, data: dict[str, Any]) -> Response:
         """Create a board"""
         body = create_board(get_current_user(), data["title"], data["content"])
         location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
-        return jsonify(body), 201, {"Location": location, "ETag": etag_of(body, BOARD_WRITABLE)}
+        return created(body, {"Location": location, "ETag": etag_of(body, BOARD_WRITABLE)})
 
 
 @blp.route("/<id:board_id>")

@@ -28,8 +28,19 @@ def mark_token_dependence(response: Response) -> Response:
         claims: dict | None = get_jwt()  # {} when the route looked for a token and none came
     except RuntimeError:  # the route never looked for one (or the token was refused: a 401)
         claims = None
-    if claims is not None or response.status_code == 401 or "Authorization" in request.headers:
-        response.vary.add("Authorization")
-    if claims and not response.cache_control.no_store:
-        response.cache_control.private = True
+    headers = response.headers
+    # The raw headers, not Werkzeug's parsed `vary`/`cache_control` views: this runs on every
+    # response, and building those objects cost more than the rest of the hook.
+    if claims is not None or response.status_code == 401 or "HTTP_AUTHORIZATION" in request.environ:
+        vary = headers.get("Vary")
+        if vary is None:
+            headers["Vary"] = "Authorization"
+        elif "authorization" not in vary.lower():
+            headers["Vary"] = f"{vary}, Authorization"
+    if claims:
+        cache_control = headers.get("Cache-Control")
+        if cache_control is None:
+            headers["Cache-Control"] = "private"
+        elif "no-store" not in cache_control and "private" not in cache_control:
+            headers["Cache-Control"] = f"{cache_control}, private"
     return response

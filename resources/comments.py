@@ -31,6 +31,7 @@ from resources.etags import (
     documents_if_none_match,
     etag_of,
 )
+from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.pagination import PAGE_SIZES
 from schemas.comment import (
     COMMENT_WRITABLE,
@@ -81,15 +82,15 @@ class BoardComments(MethodView):
     @auth_required(blp)
     # A new thread: Swagger UI would otherwise propose `parent_id: 0`, which answers 422.
     @blp.arguments(CommentCreateSchema, example={"content": "Nice post!"})
-    @blp.response(201, CommentSchema, headers={**LOCATION_HEADER, **ETAG_HEADER})
+    @blp.response(201, CommentSchema, headers={**LOCATION_HEADER, **ETAG_HEADER, **REPLAYED_DOC})
     @blp.alt_response(404, **NO_BOARD_DOC)
-    def post(self, data: dict[str, Any], board_id: int) -> tuple[Response, int, dict[str, str]]:
+    @idempotent(blp)
+    def post(self, data: dict[str, Any], board_id: int) -> Response:
         """Comment on a board, or reply to a top-level comment with `parent_id`"""
         user: TokenUser = get_current_user()
         content, parent_id = data["content"], data["parent_id"]
         try:
             comment_id, now = add_comment(board_id, user.id, content, parent_id)
-            commit()
         except BoardGone:
             rollback()
             abort(404, message=f"Board {board_id} not found.")
@@ -105,7 +106,7 @@ class BoardComments(MethodView):
             comment_id, board_id, parent_id, content, user.id, user.username, now, now, False, 0, 0
         )
         location = url_for("Comments.CommentById", comment_id=comment_id, _external=True)
-        return jsonify(body), 201, {"Location": location, "ETag": comment_etag(body)}
+        return created(body, {"Location": location, "ETag": comment_etag(body)})
 
 
 @blp.route("/comments/<id:comment_id>")

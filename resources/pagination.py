@@ -67,11 +67,12 @@ def page_links(metadata: dict[str, Any], keyset: bool) -> str | None:
         name, targets = "page", [(rel, metadata[field]) for rel, field in OFFSET_RELS if field in metadata]
     if not targets:
         return None
-    where = (request.scheme, request.host, request.root_path, request.path, request.query_string)
-    if len(request.query_string) <= LONGEST_REMEMBERED_QUERY:
-        prefix = _remembered_link_prefix(*where, name)
+    req = request._get_current_object()  # type: ignore[attr-defined]  # once, not per attribute
+    where = (req.scheme, req.host, req.root_path, req.path, req.query_string, name)
+    if len(req.query_string) <= LONGEST_REMEMBERED_QUERY:
+        prefix = _remembered_link_prefix(*where)
     else:
-        prefix = _link_prefix(*where, name)
+        prefix = _link_prefix(*where)
     return ", ".join(f'<{prefix}{value}>; rel="{rel}"' for rel, value in targets)
 
 
