@@ -22,8 +22,9 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from ops import cli, mailer
 from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
+from resources.caching import init_caching
 from resources.openapi_examples import ErrorExamplesPlugin
-from resources.pagination import PAGINATION_HEADER_DOC
+from resources.pagination import LINK_HEADER_DOC, PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
 from security import jwt_secret
 from security.cors import cors_origins, init_cors
@@ -120,13 +121,16 @@ class BoardApi(Api):
         return handle_http_exception(error)
 
     def _register_pagination_header(self) -> None:
-        # The header's value is JSON text: flask-smorest documents it as an object, which no
-        # header value can be (clients and schemathesis validate header values as strings).
+        # X-Pagination's value is JSON text: documented by its media type (resources/pagination.py).
         self.spec.components.header("PAGINATION", PAGINATION_HEADER_DOC, lazy=True)
+        self.spec.components.header("LINK", LINK_HEADER_DOC, lazy=True)
 
 
 class IdConverter(IntegerConverter):
-    """A positive id that fits a 64-bit column; anything larger is simply not found."""
+    """A positive id that fits a 64-bit column; anything larger is simply not found. ASCII digits
+    only: Werkzeug's `\\d+` also matches other scripts' digits, which `int()` reads (U+0661, an Arabic-Indic one, is 1)."""
+
+    regex = "[0-9]+"
 
     def __init__(self, map: Any) -> None:
         super().__init__(map, min=1, max=MAX_ID)
@@ -160,6 +164,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     refuse_oversize_bodies(app)
     init_security_headers(app)
+    init_caching(app)
     init_cors(app)
     blocklist.init_app(app)
     mailer.init_mail(app)

@@ -1,6 +1,7 @@
 from models.board import Board
 from models.comment import Comment
 from models.follow import Follow, FollowState
+from models.idempotency_key import IdempotencyKey
 from models.mark import BoardLike, BoardScrap, CommentLike
 from models.message import Message
 from models.revoked_token import RevokedToken
@@ -15,6 +16,7 @@ __all__ = [
     "CommentLike",
     "Follow",
     "FollowState",
+    "IdempotencyKey",
     "Message",
     "RevokedToken",
     "TableCount",

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, Update, bindparam, delete, event, update
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db import UTCDateTime, db, utcnow
+from db import UTCDateTime, connection, db, utcnow
 from models.table_count import keep_count
 
 if TYPE_CHECKING:
@@ -39,8 +40,8 @@ class Board(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=same_as_created_at, onupdate=utcnow)
-    # Bumped by every UPDATE, which SQLAlchemy makes conditional on the version it read:
-    # two writers racing past the same If-Match cannot both win.
+    # Moved by every edit of the row. Writers of one row queue on its lock (models/row_lock.py),
+    # which is what keeps an If-Match check and its write together.
     version: Mapped[int] = mapped_column(default=1)
     # Visible comments and replies (models/comment.py moves it; models/counters.py says how).
     comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -50,8 +51,6 @@ class Board(db.Model):
     scrap_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(back_populates="boards", lazy="raise")
-
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Board {self.id} {self.title!r}>"
@@ -73,3 +72,27 @@ AUTHOR_COUNT_TRIGGERS = {
 }
 for _statement in AUTHOR_COUNT_TRIGGERS.values():
     event.listen(Board.__table__, "after_create", DDL(_statement))
+
+
+# Writes of an existing board, on a row the request has locked (models/row_lock.py): no version
+# condition is needed, nobody else can change the row before the transaction ends.
+LOCKED_COLUMNS = ("author_id", "title", "content", "updated_at")
+DELETE_BOARD = delete(Board).where(Board.id == bindparam("board_id"))
+
+
+@functools.cache
+def _edit(fields: frozenset[str]) -> Update:
+    values = {name: bindparam(name) for name in fields}
+    values |= {"updated_at": bindparam("now"), "version": Board.version + 1}
+    return update(Board).where(Board.id == bindparam("board_id")).values(values)
+
+
+def edit_board(board_id: int, changes: dict[str, Any]) -> None:
+    """Change the fields of a locked board (title, content); its updated_at moves."""
+    connection().execute(_edit(frozenset(changes)), {**changes, "board_id": board_id, "now": utcnow()})
+
+
+def delete_board(board_id: int) -> None:
+    """Delete a locked board: its comments, likes and scraps go by ON DELETE CASCADE, and the
+    triggers move the counts."""
+    connection().execute(DELETE_BOARD, {"board_id": board_id})

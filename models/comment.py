@@ -17,11 +17,12 @@ replies?) is the WHERE clause of the write itself, never a value read earlier in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ForeignKey,
     Index,
+    Row,
     Text,
     bindparam,
     column,
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db import UTCDateTime, connection, db, utcnow
 from models.board import Board, same_as_created_at
 from models.counters import counter_update, move, move_many
+from models.row_lock import lock_row
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
@@ -66,10 +68,8 @@ class Comment(db.Model):
     deleted: Mapped[bool] = mapped_column(default=False, server_default=false())
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    # As on boards: an edit is an UPDATE conditional on the version it read (If-Match races).
+    # As on boards: moved by every edit of the row.
     version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on board {self.board_id}>"
@@ -97,10 +97,11 @@ ADD_REPLY = counter_update(
 REMOVE_REPLY = counter_update(Comment.reply_count, -1)
 INSERT = insert(Comment)
 PARENT = select(Comment.board_id, Comment.parent_id, Comment.deleted).where(Comment.id == bindparam("id"))
+# On a row the request has locked (models/row_lock.py): nobody else changes it meanwhile.
 # (Bind names differ from column names: an UPDATE reserves those for its SET clause.)
-_same_version = (Comment.id == bindparam("target_id"), Comment.version == bindparam("read_version"))
-DELETE_IF_NO_REPLIES = delete(Comment).where(*_same_version, Comment.reply_count == 0)
-DELETE = delete(Comment).where(*_same_version)
+_this = Comment.id == bindparam("target_id")
+DELETE_IF_NO_REPLIES = delete(Comment).where(_this, Comment.reply_count == 0)
+DELETE = delete(Comment).where(_this)
 PLACEHOLDER = {
     "deleted": True,
     "content": "",
@@ -109,9 +110,7 @@ PLACEHOLDER = {
     "version": Comment.version + 1,
 }
 # updated_at stays: a placeholder tells nobody when it was deleted.
-MAKE_PLACEHOLDER = (
-    update(Comment).where(*_same_version).values({**PLACEHOLDER, "updated_at": Comment.updated_at})
-)
+MAKE_PLACEHOLDER = update(Comment).where(_this).values({**PLACEHOLDER, "updated_at": Comment.updated_at})
 # models/mark.py holds the CommentLike model (and imports this module): its table by name here.
 _likes = table("comment_likes", column("comment_id"))
 DELETE_LIKES = delete(_likes).where(_likes.c.comment_id == bindparam("target_id"))
@@ -152,26 +151,50 @@ def parent_problem(board_id: int, parent_id: int) -> str:
     return f"Comment {parent_id} has been deleted."
 
 
-def delete_comment(comment_id: int, board_id: int, parent_id: int | None, version: int) -> bool:
-    """Delete a visible comment read at `version`: it disappears, or stays as a placeholder while
-    it has replies; a reply takes its parent placeholder along when it was the last one.
-    False when the comment changed or went since it was read: nothing may be kept then."""
+# What a write of a comment reads of it, locked (models/row_lock.py).
+LOCKED_COLUMNS = ("board_id", "parent_id", "author_id", "content", "updated_at", "deleted")
+
+
+def lock_comment(comment_id: int) -> Row[Any] | None:
+    """The comment, locked for an edit until the transaction ends (LOCKED_COLUMNS)."""
+    return lock_row(Comment.__table__, comment_id, *LOCKED_COLUMNS)
+
+
+def lock_for_delete(comment_id: int, board_id: int) -> Row[Any] | None:
+    """The comment of `board_id`, locked for its deletion: the board first (lock order; its count
+    moves), then the comment, read as it now is (LOCKED_COLUMNS)."""
     move(REMOVE_FROM_BOARD, board_id)
-    same = {"target_id": comment_id, "read_version": version}
+    return lock_comment(comment_id)
+
+
+def delete_comment(comment_id: int, parent_id: int | None) -> None:
+    """Delete a visible comment locked by lock_for_delete: it disappears, or stays as a
+    placeholder while it has replies; a reply takes its parent placeholder along when it was the
+    last one."""
+    this = {"target_id": comment_id}
     if parent_id is None:
-        if _execute(DELETE_IF_NO_REPLIES, same).rowcount:
-            return True  # its likes went by ON DELETE CASCADE
-        if not _execute(MAKE_PLACEHOLDER, same).rowcount:
-            return False
+        if _execute(DELETE_IF_NO_REPLIES, this).rowcount:
+            return  # its likes went by ON DELETE CASCADE
+        _execute(MAKE_PLACEHOLDER, this)
         # After the UPDATE, which holds the row: a like that committed before it is deleted
         # here, and one that comes later finds a placeholder (404).
-        _execute(DELETE_LIKES, {"target_id": comment_id})
-        return True
-    if not _execute(DELETE, same).rowcount:
-        return False
+        _execute(DELETE_LIKES, this)
+        return
+    _execute(DELETE, this)
     move(REMOVE_REPLY, parent_id)
     _execute(DELETE_EMPTY_PLACEHOLDER, {"target_id": parent_id})
-    return True
+
+
+EDIT = (
+    update(Comment)
+    .where(_this)
+    .values(content=bindparam("new_content"), updated_at=bindparam("now"), version=Comment.version + 1)
+)
+
+
+def edit_comment(comment_id: int, content: str) -> None:
+    """Change the content of a comment locked by lock_comment; its updated_at moves."""
+    _execute(EDIT, {"target_id": comment_id, "new_content": content, "now": utcnow()})
 
 
 def delete_comments_of_user(user_id: int) -> None:

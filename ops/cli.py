@@ -5,8 +5,8 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 import blocklist
-from db import commit
-from models import User
+from db import commit, utcnow
+from models import User, idempotency_key
 from ops import seed
 
 tokens_cli = AppGroup("tokens", help="Token revocation store.")
@@ -15,8 +15,12 @@ users_cli = AppGroup("users", help="User administration.")
 
 @tokens_cli.command("prune")
 def prune_tokens() -> None:
-    """Delete revocation entries whose tokens have expired anyway."""
+    """Delete revocation entries whose tokens have expired anyway, and the idempotency keys of
+    creates older than 24 hours (which no longer replay)."""
     click.echo(f"Pruned {blocklist.prune()} expired revocation entries.")
+    pruned = idempotency_key.prune(utcnow())
+    commit()
+    click.echo(f"Pruned {pruned} idempotency keys older than 24 hours.")
 
 
 @users_cli.command("make-admin")

@@ -2,9 +2,9 @@
 of resources/smorest_tuning.py (profiled; see docs/performance.md).
 
 - Every unusable body is refused before a view sees it: 415 for a body that is not JSON, 422 for a
-  missing required one, and 422 for JSON that cannot be read or used. webargs on its own reads a
-  missing or non-JSON body as `{}` (a PATCH without a body would succeed as a no-op) and answers
-  400 for broken JSON.
+  missing required one, and 422 for JSON that cannot be read or used, or that gives a key twice.
+  webargs on its own reads a missing or non-JSON body as `{}` (a PATCH without a body would
+  succeed as a no-op), answers 400 for broken JSON and keeps the last of duplicated keys.
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ import flask_smorest
 from flask import request
 from flask.views import MethodView
 from flask_smorest import abort
+from marshmallow import missing
+from webargs.flaskparser import is_json_request
 
 from db import transaction
-from resources.smorest_tuning import KeysetPaginationMixin, SchemaReusingParser
+from resources.pagination import PagingMixin
+from resources.smorest_tuning import SchemaReusingParser
+from speedups.json_provider import DuplicateKeyError, load_json
 
 BODY_REQUIRED = "A JSON request body is required."
 NOT_JSON = "Send the request body as JSON, with 'Content-Type: application/json'."
@@ -33,43 +37,34 @@ def check_json_body(required: bool) -> None:
         abort(422, message=BODY_REQUIRED, errors={"json": {"_schema": [BODY_REQUIRED]}})
 
 
+def duplicate_key_message(key: str) -> str:
+    shown = key if len(key) <= 50 else key[:50] + "…"  # the key is the client's: not all of it
+    return f"Duplicate key {shown!r} in a JSON object: give each key once."
+
+
 class Parser(SchemaReusingParser):
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return missing
+        return load_json(req.get_data(cache=True))
+
     def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
         # webargs answers 400; this API answers every unusable body alike: 422 with field errors.
         abort(422, errors={"json": {"_schema": ["Invalid JSON body."]}})
 
     def load_json(self, req: Any, schema: Any) -> Any:
-        # Three kinds of body that webargs lets through to a 500, each an unreadable body like
-        # any other: nesting deeper than the recursion limit (RecursionError while decoding); an
-        # integer of more digits than Python converts (ValueError: "Exceeds the limit (4300
-        # digits) for integer string conversion"); and escaped lone surrogates ("\ud800"), which
-        # decode to text that cannot be encoded for the database or the password hasher.
+        # A key given twice: which value was meant cannot be known. Then three kinds of body that
+        # webargs lets through to a 500, each an unreadable body like any other: nesting deeper
+        # than the recursion limit (RecursionError while decoding); an integer of more digits
+        # than Python converts (ValueError: "Exceeds the limit (4300 digits) for integer string
+        # conversion"); and escaped lone surrogates ("\ud800"), which decode to text that cannot
+        # be encoded for the database or the password hasher (json_provider.load_json).
         try:
-            data = super().load_json(req, schema)
+            return super().load_json(req, schema)
+        except DuplicateKeyError as duplicate:
+            abort(422, errors={"json": {"_schema": [duplicate_key_message(duplicate.key)]}})
         except (RecursionError, ValueError) as error:
             self._handle_invalid_json_error(error, req)
-        if holds_lone_surrogate(data):
-            self._handle_invalid_json_error(ValueError("lone surrogate"), req)
-        return data
-
-
-def holds_lone_surrogate(value: Any) -> bool:
-    """Whether any string (key or value) of decoded JSON is not encodable Unicode. Iterative: the
-    document may be nested nearly as deep as the recursion limit."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
 
 
 def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -84,11 +79,9 @@ def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
     return in_transaction
 
 
-class Blueprint(KeysetPaginationMixin, flask_smorest.Blueprint):
-    """Every view it registers runs in the request's unit of work (`unit_of_work`).
-
-    A view sets `pagination.next_before` to add that field to an offset page's X-Pagination,
-    or `pagination.keyset` (a dict) to send instead of the offset fields, for a keyset page."""
+class Blueprint(PagingMixin, flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, with this API's pagination (resources/pagination.py); every view
+    it registers runs in the request's unit of work (`unit_of_work`)."""
 
     ARGUMENTS_PARSER = Parser()
     PAGINATION_ARGUMENTS_PARSER = Parser()

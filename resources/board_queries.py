@@ -40,7 +40,7 @@ from flask_smorest import abort
 from sqlalchemy import BigInteger, Select, and_, bindparam, cast, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from db import UTCTimestampText, commit, connection, rollback, utcnow
+from db import UTCTimestampText, connection, rollback, utcnow
 from models import Board, BoardLike, BoardScrap, Follow, TableCount, TokenUser, User
 from schemas.board import board_json
 
@@ -95,7 +95,7 @@ FEED_TOTAL = (
 
 
 def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
-    """Insert and commit a board; returns its JSON body."""
+    """Insert a board (the caller commits); returns its JSON body."""
     now = utcnow()
     values = {"title": title, "content": content, "author_id": author.id}
     values |= {
@@ -108,7 +108,6 @@ def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
     }
     try:
         board_id = connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
-        commit()
     except IntegrityError:
         # Only the author can be missing: deleted (by an admin, or another of their sessions)
         # between the token check and the insert.

@@ -4,29 +4,29 @@ from flask import Response, jsonify, url_for
 from flask.views import MethodView
 from flask_jwt_extended import get_current_user
 from flask_smorest import abort
-from sqlalchemy.orm import contains_eager
 
-from db import db
+from db import commit
 from errors import ErrorSchema
 from jwt_utils import auth_optional, auth_required
 from models import Board
+from models.board import LOCKED_COLUMNS, delete_board, edit_board
+from models.row_lock import lock_row
 from resources.access import require_self_or_admin
 from resources.blueprint import Blueprint
 from resources.board_queries import create_board, list_boards, read_board
 from resources.etags import (
     ETAG_HEADER,
-    VARY,
     check_if_match,
-    commit_or_412,
     conditional_read,
     documents_if_match,
     documents_if_none_match,
     etag_of,
 )
+from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.openapi_examples import validation_example
 from resources.pagination import PAGE_SIZES
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
-from schemas.board import BOARD_WRITABLE
+from schemas.board import BOARD_WRITABLE, written_json
 
 blp = Blueprint(
     "Boards", __name__, url_prefix="/boards", description="Posts: public to read, author-only to change."
@@ -35,19 +35,6 @@ blp = Blueprint(
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema": {"type": "string"}}}
-board_schema = BoardSchema()
-
-
-def boards_with_authors():  # type: ignore[no-untyped-def]
-    """Boards joined to their authors in the same query: a page costs no extra query per row."""
-    return db.select(Board).join(Board.author).options(contains_eager(Board.author))
-
-
-def get_board(board_id: int) -> Board:
-    board = db.session.execute(boards_with_authors().where(Board.id == board_id)).scalar_one_or_none()
-    if board is None:
-        abort(404, message=f"Board {board_id} not found.")
-    return board
 
 
 @blp.route("")
@@ -64,19 +51,18 @@ class Boards(MethodView):
         `before` and a `page` above 1 exclude each other: sending both is a 422 (a rule across
         two query parameters, which OpenAPI cannot state in a schema).
         """
-        response = list_boards(args, pagination_parameters, get_current_user())
-        response.headers.update(VARY)
-        return response
+        return list_boards(args, pagination_parameters, get_current_user())
 
     @blp.doc(operationId="createBoard")
     @auth_required(blp)
     @blp.arguments(BoardCreateSchema)
-    @blp.response(201, BoardSchema, headers=LOCATION_HEADER)
-    def post(self, data: dict[str, Any]) -> tuple[Response, int, dict[str, str]]:
+    @blp.response(201, BoardSchema, headers={**LOCATION_HEADER, **ETAG_HEADER, **REPLAYED_DOC})
+    @idempotent(blp)
+    def post(self, data: dict[str, Any]) -> Response:
         """Create a board"""
         body = create_board(get_current_user(), data["title"], data["content"])
         location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
-        return jsonify(body), 201, {"Location": location}
+        return created(body, {"Location": location, "ETag": etag_of(body, BOARD_WRITABLE)})
 
 
 @blp.route("/<id:board_id>")
@@ -100,7 +86,7 @@ class BoardById(MethodView):
     @blp.response(200, BoardSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
-    def put(self, data: dict[str, Any], board_id: int) -> tuple[Board, dict[str, str]]:
+    def put(self, data: dict[str, Any], board_id: int) -> tuple[Response, dict[str, str]]:
         """Replace a board's title and content (author or admin)"""
         return _update(board_id, data)
 
@@ -111,7 +97,7 @@ class BoardById(MethodView):
     @blp.response(200, BoardSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
-    def patch(self, data: dict[str, Any], board_id: int) -> tuple[Board, dict[str, str]]:
+    def patch(self, data: dict[str, Any], board_id: int) -> tuple[Response, dict[str, str]]:
         """Change some fields of a board (author or admin)"""
         return _update(board_id, data)
 
@@ -123,22 +109,29 @@ class BoardById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, board_id: int) -> None:
         """Delete a board and its comments (author or admin)"""
-        board = _writable_board(board_id)
+        _writable_board(board_id)
         # Its comments go by ON DELETE CASCADE, replies included: nothing outside them counts them.
-        db.session.delete(board)
-        commit_or_412()
+        delete_board(board_id)
+        commit()
 
 
-def _writable_board(board_id: int) -> Board:
-    board = get_board(board_id)
+def _writable_board(board_id: int) -> Any:
+    """The board, locked for this request's write (models/row_lock.py), after the checks: 404,
+    403 for anyone but its author and admins, 412 for a stale If-Match."""
+    board = lock_row(Board.__table__, board_id, *LOCKED_COLUMNS)
+    if board is None:
+        abort(404, message=f"Board {board_id} not found.")
     require_self_or_admin(board.author_id)
-    check_if_match(etag_of(board_schema.dump(board), BOARD_WRITABLE))
+    check_if_match(etag_of(written_json(board.title, board.content, board.updated_at), BOARD_WRITABLE))
     return board
 
 
-def _update(board_id: int, data: dict[str, Any]) -> tuple[Board, dict[str, str]]:
+def _update(board_id: int, data: dict[str, Any]) -> tuple[Response, dict[str, str]]:
     board = _writable_board(board_id)
-    for field, value in data.items():
-        setattr(board, field, value)
-    commit_or_412()
-    return board, {"ETag": etag_of(board_schema.dump(board), BOARD_WRITABLE)}
+    # Only what differs: a write that changes nothing is no edit, and leaves updated_at alone.
+    changes = {field: value for field, value in data.items() if getattr(board, field) != value}
+    if changes:
+        edit_board(board_id, changes)
+    body = read_board(board_id)  # the row as this transaction wrote it
+    commit()
+    return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}  # type: ignore[arg-type]

@@ -11,21 +11,27 @@ from db import commit, db, rollback
 from errors import ErrorSchema
 from jwt_utils import auth_optional, auth_required
 from models import Comment, TokenUser
-from models.comment import BoardGone, ParentRefused, add_comment, delete_comment
+from models.comment import (
+    BoardGone,
+    ParentRefused,
+    add_comment,
+    delete_comment,
+    edit_comment,
+    lock_comment,
+    lock_for_delete,
+)
 from resources.access import require_self_or_admin
 from resources.blueprint import Blueprint
 from resources.comment_queries import list_comments, list_replies, read_comment
 from resources.etags import (
     ETAG_HEADER,
-    VARY,
-    abort_changed_meanwhile,
     check_if_match,
-    commit_or_412,
     conditional_read,
     documents_if_match,
     documents_if_none_match,
     etag_of,
 )
+from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.pagination import PAGE_SIZES
 from schemas.comment import (
     COMMENT_WRITABLE,
@@ -47,16 +53,9 @@ FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor a
 LOCATION_HEADER = {"Location": {"description": "URL of the new comment", "schema": {"type": "string"}}}
 
 
-TO_DELETE = select(
-    Comment.id,
-    Comment.board_id,
-    Comment.parent_id,
-    Comment.author_id,
-    Comment.content,
-    Comment.updated_at,
-    Comment.deleted,
-    Comment.version,
-).where(Comment.id == bindparam("comment_id"))
+TO_DELETE = select(Comment.board_id, Comment.author_id, Comment.deleted).where(
+    Comment.id == bindparam("comment_id")
+)
 
 
 def comment_etag(body: dict[str, Any]) -> str:
@@ -77,22 +76,21 @@ class BoardComments(MethodView):
         response = list_comments(board_id, pagination_parameters, get_current_user())
         if response is None:
             abort(404, message=f"Board {board_id} not found.")
-        response.headers.update(VARY)
         return response
 
     @blp.doc(operationId="createComment")
     @auth_required(blp)
     # A new thread: Swagger UI would otherwise propose `parent_id: 0`, which answers 422.
     @blp.arguments(CommentCreateSchema, example={"content": "Nice post!"})
-    @blp.response(201, CommentSchema, headers=LOCATION_HEADER)
+    @blp.response(201, CommentSchema, headers={**LOCATION_HEADER, **ETAG_HEADER, **REPLAYED_DOC})
     @blp.alt_response(404, **NO_BOARD_DOC)
-    def post(self, data: dict[str, Any], board_id: int) -> tuple[Response, int, dict[str, str]]:
+    @idempotent(blp)
+    def post(self, data: dict[str, Any], board_id: int) -> Response:
         """Comment on a board, or reply to a top-level comment with `parent_id`"""
         user: TokenUser = get_current_user()
         content, parent_id = data["content"], data["parent_id"]
         try:
             comment_id, now = add_comment(board_id, user.id, content, parent_id)
-            commit()
         except BoardGone:
             rollback()
             abort(404, message=f"Board {board_id} not found.")
@@ -108,7 +106,7 @@ class BoardComments(MethodView):
             comment_id, board_id, parent_id, content, user.id, user.username, now, now, False, 0, 0
         )
         location = url_for("Comments.CommentById", comment_id=comment_id, _external=True)
-        return jsonify(body), 201, {"Location": location}
+        return created(body, {"Location": location, "ETag": comment_etag(body)})
 
 
 @blp.route("/comments/<id:comment_id>")
@@ -134,14 +132,14 @@ class CommentById(MethodView):
     @blp.alt_response(404, **GONE_DOC)
     def patch(self, data: dict[str, Any], comment_id: int) -> tuple[Response, dict[str, str]]:
         """Edit a comment's content (author or admin)"""
-        comment = db.session.get(Comment, comment_id)
-        _check_writable(comment_id, comment)
-        comment.content = data["content"]  # type: ignore[union-attr]
-        commit_or_412()
-        body = read_comment(comment_id, get_current_user())
-        if body is None:  # deleted right after this edit
-            abort(404, message=f"Comment {comment_id} not found.")
-        return jsonify(body), {"ETag": comment_etag(body), **VARY}
+        comment = lock_comment(comment_id)
+        _check_author(comment_id, comment)
+        _check_if_match(comment)
+        if data["content"] != comment.content:  # type: ignore[union-attr]
+            edit_comment(comment_id, data["content"])
+        body = read_comment(comment_id, get_current_user())  # as this transaction wrote it
+        commit()
+        return jsonify(body), {"ETag": comment_etag(body)}  # type: ignore[arg-type]
 
     @blp.doc(operationId="deleteComment")
     @auth_required(blp)
@@ -151,19 +149,27 @@ class CommentById(MethodView):
     @blp.alt_response(404, **GONE_DOC)
     def delete(self, comment_id: int) -> None:
         """Delete a comment (author or admin): a placeholder stays while it has replies"""
-        comment = db.session.execute(TO_DELETE, {"comment_id": comment_id}).one_or_none()
-        _check_writable(comment_id, comment)
-        if not delete_comment(comment.id, comment.board_id, comment.parent_id, comment.version):  # type: ignore[union-attr]
-            abort_changed_meanwhile()
+        # Who may delete it, before any lock is taken; its board never changes.
+        found = db.session.execute(TO_DELETE, {"comment_id": comment_id}).one_or_none()
+        _check_author(comment_id, found)
+        comment = lock_for_delete(comment_id, found.board_id)  # type: ignore[union-attr]
+        # As it is now: deleted by another request meanwhile, it is a 404 like any other.
+        _check_author(comment_id, comment)
+        _check_if_match(comment)
+        delete_comment(comment_id, comment.parent_id)  # type: ignore[union-attr]
         commit()
 
 
-def _check_writable(comment_id: int, comment: Any) -> None:
+def _check_author(comment_id: int, comment: Any) -> None:
     """404 for a comment that does not exist or is a placeholder (nothing left to change), 403
-    for anyone but its author and admins, 412 for a stale If-Match."""
+    for anyone but its author and admins."""
     if comment is None or comment.deleted:
         abort(404, message=f"Comment {comment_id} not found.")
     require_self_or_admin(comment.author_id)
+
+
+def _check_if_match(comment: Any) -> None:
+    """412 for a stale If-Match, checked on the locked row that is then written."""
     written = written_json(comment.content, comment.updated_at, comment.deleted)
     check_if_match(etag_of(written, COMMENT_WRITABLE))
 
@@ -180,5 +186,4 @@ class CommentReplies(MethodView):
         response = list_replies(comment_id, pagination_parameters, get_current_user())
         if response is None:
             abort(404, message=f"Comment {comment_id} not found.")
-        response.headers.update(VARY)
         return response

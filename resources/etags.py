@@ -10,31 +10,32 @@ count, or the reader's own marks); If-Match compares only the part over the fiel
 writes, so other people's likes never make an author's conditional write fail (CONTRACT §5,
 docs/likes-and-scraps.md). A write computes the writable part from the stored row, rendered as
 the representation renders it, so that a read's tag and a write's check agree.
+
+A write checks If-Match on the row it has locked (models/row_lock.py) and writes that row before
+anyone else can: the check and the write are one step. Without If-Match there is nothing to
+check, and concurrent writers simply take turns.
 """
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
+import orjson
 from flask import Response, jsonify, request
 from flask_smorest import Blueprint, abort
-from sqlalchemy.orm.exc import StaleDataError
 
-from db import commit, rollback
 from errors import ErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# A reader's own marks (liked, scrapped) are in the body: caches must not hand one reader's copy
-# to another.
-VARY = {"Vary": "Authorization"}
 ETAG_HEADER = {"ETag": {"description": "Entity tag of the representation", "schema": {"type": "string"}}}
 
 
 def _digest(value: dict[str, Any]) -> str:
-    return hashlib.sha1(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+    # orjson: a fifth of the standard library's time for the same sorted, stable text (a read, a
+    # write and a create each hash one or two representations).
+    return hashlib.sha1(orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def etag_of(dumped: dict[str, Any], writable: tuple[str, ...] = ()) -> str:
@@ -56,10 +57,10 @@ def not_modified(etag: str) -> bool:
 
 def conditional_read(body: dict[str, Any], etag: str) -> Any:
     """A read's answer: 304 when If-None-Match holds the tag, else the body; both with the ETag
-    and `Vary: Authorization` (the reader's own marks are in the body)."""
+    (and, from resources/caching.py, `Vary: Authorization`: the reader's own marks are in it)."""
     if not_modified(etag):
-        return Response(status=304, headers={"ETag": etag, **VARY})
-    return jsonify(body), {"ETag": etag, **VARY}
+        return Response(status=304, headers={"ETag": etag})
+    return jsonify(body), {"ETag": etag}
 
 
 # RFC 9110 §8.8.3: an entity tag is [W/]"…" (quotes required); If-Match is `*` or a list of them.
@@ -97,23 +98,6 @@ def check_if_match(etag: str) -> None:
             message="The resource changed since you read it: fetch it again.",
             error="precondition_failed",
         )
-
-
-def abort_changed_meanwhile() -> NoReturn:
-    """412: another writer changed the row after this request read it (and checked If-Match)."""
-    rollback()
-    abort(
-        412, message="The resource changed while you wrote it: fetch it again.", error="precondition_failed"
-    )
-
-
-def commit_or_412() -> None:
-    """Commit an ORM change of a versioned row (version_id_col): the UPDATE or DELETE is
-    conditional on the version read, so of two writers racing past one If-Match only one wins."""
-    try:
-        commit()
-    except StaleDataError:
-        abort_changed_meanwhile()
 
 
 def _header_param(name: str, description: str) -> dict[str, Any]:

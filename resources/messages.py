@@ -16,6 +16,7 @@ from errors import ErrorSchema, error_body
 from jwt_utils import auth_required
 from models.message import delete_copy, mark_read, send_message
 from resources.blueprint import Blueprint
+from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.message_queries import list_messages, parties, read_message
 from resources.pagination import PAGE_SIZES
 from schemas import (
@@ -75,9 +76,12 @@ class Messages(MethodView):
     @rate_limit(blp, SENT_MESSAGES)
     @auth_required(blp)
     @blp.arguments(PrivateMessageCreateSchema)
-    @blp.response(201, PrivateMessageSchema, headers={**LOCATION_HEADER, **RATE_LIMIT_HEADERS})
+    @blp.response(
+        201, PrivateMessageSchema, headers={**LOCATION_HEADER, **RATE_LIMIT_HEADERS, **REPLAYED_DOC}
+    )
     @blp.doc(operationId="sendMessage")
-    def post(self, data: dict[str, Any]) -> tuple[Response, int, dict[str, str]]:
+    @idempotent(blp)
+    def post(self, data: dict[str, Any]) -> Response:
         """Send a message to another user
 
         Rate-limited per sender (MESSAGE_RATE_LIMIT, default 30 per minute).
@@ -87,7 +91,6 @@ class Messages(MethodView):
         if sent is None:
             rollback()
             abort(422, errors={"json": {"recipient_id": [UNKNOWN_RECIPIENT]}})
-        commit()
         message_id, recipient_username, created_at = sent
         body = {
             "id": message_id,
@@ -98,7 +101,7 @@ class Messages(MethodView):
             "read_at": None,
         }
         location = url_for("Messages.MessageById", message_id=message_id, _external=True)
-        return jsonify(body), 201, {"Location": location}
+        return created(body, {"Location": location})
 
 
 @blp.route("/<id:message_id>")

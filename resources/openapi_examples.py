@@ -28,6 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 MISSING = "Missing data for required field."
 UNKNOWN = "Unknown field."
 VALIDATION_EXAMPLE_KEY = "x-validation-example"
+MORE_VALIDATION_EXAMPLES_KEY = "x-more-validation-examples"
 EXAMPLES: dict[int, dict[str, Any]] = {
     401: error_body(
         401, "An access token is required: send 'Authorization: Bearer <token>'.", "authorization_required"
@@ -63,6 +64,12 @@ def validation_example(blp: Blueprint, errors: dict[str, Any]) -> Callable[[F], 
     """Show this 422 `errors` under the operation, when the one derived from its inputs (a missing
     required field, an unknown field, a page number below 1) is not the most telling."""
     return blp.doc(**{VALIDATION_EXAMPLE_KEY: errors})
+
+
+def more_validation_examples(blp: Blueprint, examples: dict[str, dict[str, Any]]) -> Callable[[F], F]:
+    """Show these 422 bodies (by name) beside the operation's own 422 example: other ways the
+    same operation answers 422 (a header's rule, say)."""
+    return blp.doc(**{MORE_VALIDATION_EXAMPLES_KEY: examples})
 
 
 def add_example(response: dict[str, Any], status: int) -> None:
@@ -119,6 +126,7 @@ class ErrorExamplesPlugin(BasePlugin):
         for operation in (operations or {}).values():
             responses = operation.get("responses", {})
             errors = operation.pop(VALIDATION_EXAMPLE_KEY, None)
+            more = operation.pop(MORE_VALIDATION_EXAMPLES_KEY, None)
             if "requestBody" in operation:
                 # Every operation that reads a body refuses one too large or not JSON, before it
                 # is parsed (security.refuse_oversize_bodies, resources/blueprint.py).
@@ -136,6 +144,10 @@ class ErrorExamplesPlugin(BasePlugin):
                         422, errors=errors or derived_validation_errors(self.spec, operation)
                     )
                     responses[status] = error_response_doc(422, HTTPStatus(422).phrase, example)
+                    if more:
+                        media = responses[status]["content"]["application/json"]
+                        named = {"validation": media.pop("example"), **more}
+                        media["examples"] = {name: {"value": value} for name, value in named.items()}
                 elif isinstance(responses[status], dict):  # strings name shared responses
                     add_example(responses[status], 500 if status == "default" else int(status))
 

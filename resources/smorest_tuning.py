@@ -9,14 +9,11 @@
   Parsing a query string is a pure function of the schema and the string; a copy of the
   result is handed out each time (views set fields on the pagination parameters). Query
   strings that fail validation are not remembered: each raises its 422 again.
-- `KeysetPaginationMixin`: the X-Pagination metadata as a plain dict, instead of a dump
-  through a schema made anew for every request, able to carry keyset paging fields.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -67,38 +64,3 @@ class SchemaReusingParser(FlaskParser):
                 schema = self._instances[argmap] = argmap()
             return schema
         return super()._get_schema(argmap, req)
-
-
-class KeysetPaginationMixin:
-    """For a flask-smorest Blueprint. A view sets `pagination.next_before` to add that field to an
-    offset page's X-Pagination, or `pagination.keyset` (a dict) to send instead of the offset
-    fields, for a keyset page."""
-
-    PAGINATION_HEADER_NAME = "X-Pagination"
-
-    @staticmethod
-    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
-        """The same fields as flask-smorest's (a test compares them)."""
-        if item_count == 0:
-            return {"total": 0, "total_pages": 0}
-        last_page = (item_count - 1) // page_size + 1
-        metadata = {"total": item_count, "total_pages": last_page, "first_page": 1, "last_page": last_page}
-        if page <= last_page:
-            metadata["page"] = page
-            if page > 1:
-                metadata["previous_page"] = page - 1
-            if page < last_page:
-                metadata["next_page"] = page + 1
-        return metadata
-
-    def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> tuple[Any, Any]:
-        metadata = getattr(page_params, "keyset", None)
-        if metadata is None:
-            metadata = self._make_pagination_metadata(
-                page_params.page, page_params.page_size, page_params.item_count
-            )
-            if (next_before := getattr(page_params, "next_before", None)) is not None:
-                metadata["next_before"] = next_before
-        headers = {} if headers is None else headers
-        headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
-        return result, headers

@@ -3,11 +3,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schemas.numbers import MAX_ID, query_id
 from schemas.text import multi_line, single_line
 from schemas.timestamps import ID_DOC, iso, timestamp
 
-# Ids fit a signed 64-bit column: a larger number is a validation error, not an SQL overflow.
-MAX_ID = 2**63 - 1
+__all__ = ["MAX_ID"]  # the path converter's bound (app.py), re-exported from schemas.numbers
 
 
 class BoardAuthorSchema(Schema):
@@ -41,6 +41,11 @@ class BoardSchema(Schema):
 
 # The fields its author writes (updated_at moves with them): its ETag's If-Match part.
 BOARD_WRITABLE = ("title", "content", "updated_at")
+
+
+def written_json(title: str, content: str, updated_at: datetime | str) -> dict[str, Any]:
+    """The writable fields of a stored board as its representation shows them, for If-Match."""
+    return {"title": title, "content": content, "updated_at": iso(updated_at)}
 
 
 def board_json(
@@ -95,17 +100,12 @@ class BoardUpdateSchema(Schema):
 
 
 class BoardListArgsSchema(Schema):
-    author_id = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID),
-        metadata={"description": "Only this author's boards", "format": "int64"},
-    )
+    author_id = query_id(metadata={"description": "Only this author's boards"})
     q = single_line(
         min_length=1, max_length=200, metadata={"description": "Substring of the title, case-insensitive"}
     )
-    before = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID),
+    before = query_id(
         metadata={
-            "format": "int64",
             "description": "Keyset paging: only boards with an id below this one, newest first. Pass "
             "`next_before` from the previous page's X-Pagination header; it stays fast at any depth. "
             "Not with `page` (> 1). X-Pagination then holds `page_size` and `next_before` "

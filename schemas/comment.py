@@ -1,9 +1,10 @@
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from schemas.board import MAX_ID, BoardAuthorSchema
+from schemas.board import BoardAuthorSchema
+from schemas.numbers import body_id
 from schemas.text import multi_line
 from schemas.timestamps import iso
 
@@ -106,10 +107,9 @@ class CommentCreateSchema(Schema):
     content = multi_line(
         min_length=1, max_length=MAX_LENGTH, required=True, metadata={"example": "Nice post!"}
     )
-    parent_id = fields.Integer(
+    parent_id = body_id(
         allow_none=True,
         load_default=None,
-        validate=validate.Range(min=1, max=MAX_ID),
         metadata={
             "description": "Reply to this top-level comment of the same board (omit, or null, for a "
             "new thread)."

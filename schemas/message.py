@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from schemas.board import MAX_ID
+from schemas.numbers import body_id, query_id
 from schemas.text import multi_line
 
 MAX_CONTENT = 1000
@@ -66,10 +66,8 @@ def message_json(
 
 
 class PrivateMessageCreateSchema(Schema):
-    recipient_id = fields.Integer(
-        required=True,
-        validate=validate.Range(min=1, max=MAX_ID),
-        metadata={"description": "The user to write to (not yourself)", "example": 2},
+    recipient_id = body_id(
+        required=True, metadata={"description": "The user to write to (not yourself)", "example": 2}
     )
     content = multi_line(
         required=True, min_length=1, max_length=MAX_CONTENT, metadata={"example": "Hi Bob, about your post…"}
@@ -85,9 +83,8 @@ class PrivateMessageUpdateSchema(Schema):
 
 
 class PrivateMessageListArgsSchema(Schema):
-    with_ = fields.Integer(
+    with_ = query_id(
         data_key="with",
-        validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Only the conversation with this user (sent to or received from them)"},
     )
     unread = fields.Boolean(

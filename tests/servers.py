@@ -103,15 +103,30 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 1) -> Iterator[str]:
 
 def http(method: str, url: str, json_body: str | None = None, token: str | None = None) -> tuple[int, str]:
     """A real HTTP request; returns status and body text, errors included."""
+    status, _, text = http_exchange(method, url, json_body, token)
+    return status, text
+
+
+def http_exchange(
+    method: str,
+    url: str,
+    json_body: str | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], str]:
+    """A real HTTP request with extra headers; returns status, response headers and body text."""
     request = urllib.request.Request(url, data=json_body.encode() if json_body else None, method=method)
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, response.read().decode()
+            return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        with error:
+            return error.code, dict(error.headers), error.read().decode()
 
 
 @contextmanager

@@ -116,7 +116,7 @@ def test_filters_combine_with_before(client, seeded):
             "before=0",
             {"before": ["Must be greater than or equal to 1 and less than or equal to 9223372036854775807."]},
         ),
-        ("before=x", {"before": ["Not a valid integer."]}),
+        ("before=x", {"before": ["Not a valid integer: digits 0-9 only."]}),
         (
             "before=9223372036854775808",
             {"before": ["Must be greater than or equal to 1 and less than or equal to 9223372036854775807."]},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import event, update
 
@@ -230,36 +232,43 @@ def test_writes_need_a_token(client, board, method):
     assert board_row(client.application, board["id"])[:2] == ("Title", "Text")
 
 
-def test_a_writer_racing_past_the_same_read_gets_412_and_does_not_overwrite(app, client, alice, board):
-    """If-Match is checked before the UPDATE; another writer may commit in between. The UPDATE is
-    conditional on the row version read, so the late writer gets 412 instead of a lost update."""
+def test_a_writer_arriving_between_the_check_and_the_write_waits_for_it(app, client, alice, board):
+    """If-Match is checked on the row this request has locked: another writer arriving after the
+    check cannot slip in before the write (which would then overwrite it unseen); it waits for the
+    commit and writes after it. tests/test_write_races.py races whole requests."""
     etag = client.get(f"/boards/{board['id']}").headers["ETag"]
     with app.app_context():
         engine = db.engine
+    other_done = threading.Event()
+    other: list[threading.Thread] = []
 
-    raced: list[bool] = []
+    def concurrent_writer() -> None:
+        with engine.begin() as conn:
+            conn.execute(
+                update(Board)
+                .where(Board.id == board["id"])
+                .values(title="Concurrent", version=Board.version + 1)
+            )
+        other_done.set()
 
-    def concurrent_writer(conn, cursor, statement, *args):
-        if statement.startswith("UPDATE boards") and not raced:
-            raced.append(True)
-            with engine.begin() as other:
-                other.execute(
-                    update(Board)
-                    .where(Board.id == board["id"])
-                    .values(title="Concurrent", version=Board.version + 1)
-                )
+    def start_the_other_writer(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE boards SET title") and not other:
+            other.append(threading.Thread(target=concurrent_writer))
+            other[0].start()
+            # Time enough to write, were the row not locked.
+            assert not other_done.wait(0.5)
 
-    event.listen(engine, "before_cursor_execute", concurrent_writer)
+    event.listen(engine, "before_cursor_execute", start_the_other_writer)
     try:
         response = client.patch(
-            f"/boards/{board['id']}", json={"title": "Late"}, headers={**alice["headers"], "If-Match": etag}
+            f"/boards/{board['id']}",
+            json={"title": "Checked"},
+            headers={**alice["headers"], "If-Match": etag},
         )
     finally:
-        event.remove(engine, "before_cursor_execute", concurrent_writer)
+        event.remove(engine, "before_cursor_execute", start_the_other_writer)
+    other[0].join(30)
 
-    assert raced
-    assert response.status_code == 412
-    assert response.json == error(
-        412, "precondition_failed", "The resource changed while you wrote it: fetch it again."
-    )
-    assert board_row(app, board["id"]) == ("Concurrent", "Text", alice["id"], 2)
+    assert (response.status_code, response.json["title"]) == (200, "Checked")
+    assert other_done.is_set()
+    assert board_row(app, board["id"]) == ("Concurrent", "Text", alice["id"], 3)

@@ -7,7 +7,7 @@ import pytest
 from tests.support import create_board, pagination, seed_boards, validation_error
 
 PAGE_SIZE_RANGE = "Must be greater than or equal to 1 and less than or equal to 100."
-NOT_AN_INTEGER = "Not a valid integer."
+NOT_AN_INTEGER = "Not a valid integer: digits 0-9 only."
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_page_size_100_returns_100(app, client, two_authors):
         ("page_size=101", {"page_size": [PAGE_SIZE_RANGE]}),
         ("page_size=0", {"page_size": [PAGE_SIZE_RANGE]}),
         ("page=0", {"page": ["Must be greater than or equal to 1."]}),
-        ("page=-3", {"page": ["Must be greater than or equal to 1."]}),
+        ("page=-3", {"page": [NOT_AN_INTEGER]}),
         ("page=abc", {"page": [NOT_AN_INTEGER]}),
         ("page=1.5", {"page": [NOT_AN_INTEGER]}),
         ("page=" + "9" * 5000, {"page": [NOT_AN_INTEGER]}),

@@ -11,7 +11,7 @@ from flask_smorest.pagination import PaginationMixin
 from jwt import api_jws
 
 from jwt_utils import parse_each_token_once
-from resources.smorest_tuning import KeysetPaginationMixin
+from resources.pagination import PagingMixin
 from tests.conftest import bearer, error
 
 INVALID = error(401, "invalid_token", "The token is invalid.")
@@ -19,7 +19,7 @@ INVALID = error(401, "invalid_token", "The token is invalid.")
 
 def test_pagination_metadata_is_flask_smorests():
     for page, size, count in itertools.product(range(1, 7), range(1, 5), range(13)):
-        assert KeysetPaginationMixin._make_pagination_metadata(page, size, count) == (
+        assert PagingMixin._make_pagination_metadata(page, size, count) == (
             PaginationMixin._make_pagination_metadata(page, size, count)
         )
 

@@ -111,7 +111,7 @@ def test_the_feed_needs_an_access_token(client, people):
             "before=0",
             {"before": ["Must be greater than or equal to 1 and less than or equal to 9223372036854775807."]},
         ),
-        ("before=x", {"before": ["Not a valid integer."]}),
+        ("before=x", {"before": ["Not a valid integer: digits 0-9 only."]}),
         (
             "page_size=101",
             {"page_size": ["Must be greater than or equal to 1 and less than or equal to 100."]},

@@ -125,7 +125,7 @@ def test_a_huge_number_in_a_query_parameter_is_422(client, url, field):
     response = client.get(url % HUGE)
     assert (response.status_code, response.json) == (
         422,
-        validation_error("query", {field: ["Not a valid integer."]}),
+        validation_error("query", {field: ["Not a valid integer: digits 0-9 only."]}),
     )
 
 

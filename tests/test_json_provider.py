@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import json
 import uuid
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from hypothesis import given
+from hypothesis import strategies as st
 
-from speedups.json_provider import COMPACT, OrjsonProvider
+from speedups.json_provider import COMPACT, DuplicateKeyError, OrjsonProvider, load_json
 
 
 @dataclasses.dataclass
@@ -70,3 +73,88 @@ def test_responses_and_errors_are_flasks_bytes(app, client, make_user):
     for response in responses:
         assert response.get_data(as_text=True) == flask_provider.dumps(response.json, **COMPACT) + "\n"
     assert isinstance(app.json, OrjsonProvider)
+
+
+# --- reading request bodies (json_provider.load_json) -----------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def strict_stdlib(data: bytes) -> Any:
+    """What load_json must answer: the standard library's reading, refusing duplicated keys."""
+
+    def refuse(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({key for key, _ in pairs}) != len(pairs):
+            raise DuplicateKeyError("?")
+        return dict(pairs)
+
+    return json.loads(data.decode(), object_pairs_hook=refuse)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal, and of the same types all the way down (1 is not 1.0)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(same_value, a, b))
+    return a == b or (a != a and b != b)
+
+
+@given(JSON_VALUES, st.booleans())
+def test_load_json_reads_what_the_standard_library_reads(value: Any, ascii_only: bool):
+    data = json.dumps(value, ensure_ascii=ascii_only).encode()
+    assert same_value(load_json(data), strict_stdlib(data))
+
+
+@given(st.dictionaries(st.text(max_size=3), JSON_VALUES, min_size=1, max_size=4), st.data())
+def test_load_json_refuses_every_duplicated_key(obj: dict[str, Any], data: st.DataObject):
+    key = data.draw(st.sampled_from(sorted(obj)))
+    text = json.dumps(obj)[:-1] + ", " + json.dumps(key) + ": " + json.dumps(obj[key]) + "}"
+    with pytest.raises(DuplicateKeyError):
+        load_json(text.encode())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"",
+        b" ",
+        b"{",
+        b'{"a":1}x',
+        b"NaN",
+        b"-Infinity",
+        b"1e400",
+        b"\xef\xbb\xbf{}",
+        b"\xff",
+        b'"\x01"',
+        b"[1,]",
+    ],
+)
+def test_load_json_answers_odd_texts_as_the_standard_library_does(text: bytes):
+    try:
+        expected: Any = ("value", strict_stdlib(text))
+    except UnicodeDecodeError:
+        expected = ("error", json.JSONDecodeError)  # webargs reports undecodable bytes so
+    except json.JSONDecodeError:
+        expected = ("error", json.JSONDecodeError)
+    try:
+        found: Any = ("value", load_json(text))
+    except json.JSONDecodeError:
+        found = ("error", json.JSONDecodeError)
+    assert found[0] == expected[0]
+    if found[0] == "value":
+        assert same_value(found[1], expected[1])
+    else:
+        assert found == expected

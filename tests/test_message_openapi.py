@@ -10,7 +10,7 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # (path, method) -> (operationId, the documented status codes besides `default`).
 OPERATIONS = {
     ("/messages", "get"): ("listMessages", {"200", "401", "422"}),
-    ("/messages", "post"): ("sendMessage", {"201", "401", "413", "415", "422", "429"}),
+    ("/messages", "post"): ("sendMessage", {"201", "401", "409", "413", "415", "422", "429"}),
     ("/messages/{message_id}", "get"): ("getMessage", {"200", "401", "404"}),
     ("/messages/{message_id}", "patch"): (
         "markMessageRead",

@@ -222,7 +222,7 @@ def test_with_filters_one_conversation_and_unread_the_unread_received(client, al
             "with=0",
             {"with": ["Must be greater than or equal to 1 and less than or equal to 9223372036854775807."]},
         ),
-        ("with=x", {"with": ["Not a valid integer."]}),
+        ("with=x", {"with": ["Not a valid integer: digits 0-9 only."]}),
         ("unread=maybe", {"unread": ["Not a valid boolean."]}),
         (
             "page_size=101",

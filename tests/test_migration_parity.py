@@ -36,8 +36,9 @@ TABLES = {
     "follows",
     "messages",
     "comment_likes",
+    "idempotency_keys",
 }
-HEAD = "0011"  # the newest revision in migrations/versions
+HEAD = "0012"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 

@@ -47,6 +47,7 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "follows",
         "messages",
         "comment_likes",
+        "idempotency_keys",
     }
 
 

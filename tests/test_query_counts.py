@@ -92,9 +92,10 @@ def test_writes_cost_a_constant_number_of_statements_beyond_authentication(app, 
 
     assert cost(app, client, "/boards", method="POST", json={"title": "New"}, headers=headers)[0] == auth + 1
     patch = cost(app, client, f"/boards/{board['id']}", method="PATCH", json={"title": "x"}, headers=headers)
-    assert patch[0] == auth + 2, patch[1]  # SELECT the board with its author, UPDATE
+    # Lock the board (models/row_lock.py), UPDATE, read it as written (with its author).
+    assert patch[0] == auth + 3, patch[1]
     delete = cost(app, client, f"/boards/{board['id']}", method="DELETE", headers=headers)
-    assert delete[0] == auth + 2, delete[1]  # SELECT, DELETE
+    assert delete[0] == auth + 2, delete[1]  # lock, DELETE
 
 
 def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(app, client, seeded):
@@ -292,17 +293,18 @@ def test_comment_writes_cost_a_constant_number_of_statements_beyond_authenticati
     patch = cost(
         app, client, f"/comments/{comments[1]['id']}", method="PATCH", json={"content": "y"}, headers=headers
     )
-    assert patch[0] == auth + 4, patch[1]  # SELECT, UPDATE, then the comment and its replies
-    # A comment with 25 replies becomes a placeholder: SELECT, board count, DELETE (no), UPDATE,
-    # DELETE its likes.
+    assert patch[0] == auth + 4, patch[1]  # lock, UPDATE, then the comment and its replies
+    # A comment with 25 replies becomes a placeholder: SELECT, board count (its lock first), lock
+    # the comment, DELETE (no), UPDATE, DELETE its likes.
     placeholder = cost(app, client, f"/comments/{comments[0]['id']}", method="DELETE", headers=headers)
-    assert placeholder[0] == auth + 5, placeholder[1]
-    # A reply: SELECT, board count, DELETE, parent's count, DELETE the parent if an empty placeholder.
+    assert placeholder[0] == auth + 6, placeholder[1]
+    # A reply: SELECT, board count, lock, DELETE, parent's count, DELETE the parent if an empty
+    # placeholder.
     reply_id = client.get(f"/comments/{comments[0]['id']}").json["replies"][0]["id"]
     replier = seeded[1]
     auth_replier, _ = cost(app, client, "/auth/me", headers=replier["headers"])
     deleted = cost(app, client, f"/comments/{reply_id}", method="DELETE", headers=replier["headers"])
-    assert deleted[0] == auth_replier + 5, deleted[1]
+    assert deleted[0] == auth_replier + 6, deleted[1]
 
 
 def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statements(

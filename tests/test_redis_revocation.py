@@ -124,7 +124,10 @@ def test_an_authenticated_request_costs_one_redis_call(app, client, make_user, r
 def test_prune_has_nothing_to_do(app):
     result = app.test_cli_runner().invoke(args=["tokens", "prune"])
     assert result.exit_code == 0
-    assert result.output == "Pruned 0 expired revocation entries.\n"
+    assert (
+        result.output
+        == "Pruned 0 expired revocation entries.\nPruned 0 idempotency keys older than 24 hours.\n"
+    )
 
 
 def test_a_redis_outage_answers_503_and_passes_once_redis_is_back(client, make_user, redis_server):

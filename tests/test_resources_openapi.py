@@ -9,7 +9,7 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # (path, method) -> the documented status codes besides `default`.
 RESPONSES = {
     ("/boards", "get"): {"200", "401", "422"},
-    ("/boards", "post"): {"201", "401", "413", "415", "422"},
+    ("/boards", "post"): {"201", "401", "409", "413", "415", "422"},
     ("/boards/{board_id}", "get"): {"200", "304", "401", "404"},
     ("/boards/{board_id}", "put"): {"200", "401", "403", "404", "412", "413", "415", "422"},
     ("/boards/{board_id}", "patch"): {"200", "401", "403", "404", "412", "413", "415", "422"},

@@ -95,11 +95,13 @@ def test_public_data_stays_cacheable(client, alice, make_user):
         client.get("/boards"),
         client.get("/boards/1"),
         client.get(f"/users/{alice['id']}"),
-        client.get(f"/users/{alice['id']}", headers=bob["headers"]),  # someone else's public profile
         client.get("/users"),
     ):
         assert response.status_code == 200
         assert "Cache-Control" not in response.headers
+    # Someone else's profile, with a token: it says whether the caller follows them.
+    followed = client.get(f"/users/{alice['id']}", headers=bob["headers"])
+    assert (followed.json["followed"], followed.headers["Cache-Control"]) == (False, "private")
 
 
 FRONT_END = "https://board.example"

@@ -45,7 +45,7 @@ def test_list_is_paginated_public_profiles_without_email(client, make_user, make
             {"page_size": ["Must be greater than or equal to 1 and less than or equal to 100."]},
         ),
         ("page=0", {"page": ["Must be greater than or equal to 1."]}),
-        ("page=x", {"page": ["Not a valid integer."]}),
+        ("page=x", {"page": ["Not a valid integer: digits 0-9 only."]}),
     ],
 )
 def test_list_refuses_bad_pages(client, query, errors):
