@@ -11,7 +11,9 @@ objects Alembic cannot describe, so `flask db check` skips them by name (`includ
   a cascade from a user's deletion fires them as well.
 - MariaDB: a Mroonga table holding a copy of each board's text, with a bigram full-text index
   (TokenBigramSplitSymbolAlphaDigit splits Latin letters, digits and symbols into bigrams too,
-  NormalizerAuto folds case and width). InnoDB's own FULLTEXT finds words and word prefixes only:
+  NormalizerAuto folds width and Latin case). The copy is stored through LOWER(), the server's
+  own case mapping, since this Groonga's normalizer leaves Greek and Cyrillic capitals as they
+  are; the query's terms go through LOWER() too. InnoDB's own FULLTEXT finds words and word prefixes only:
   `sql` misses `PostgreSQL`, `학과` misses `컴퓨터학과는` (docs/performance.md). Mroonga tables are not
   transactional: a trigger's write stays even if the transaction that fired it rolls back
   (docs/production.md says what that means and how to rebuild).
@@ -61,7 +63,7 @@ SQLITE_DDL = {
 SQLITE_POPULATE = f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')"
 
 MROONGA_PARSER = 'tokenizer "TokenBigramSplitSymbolAlphaDigit", normalizer "NormalizerAuto"'
-_MROONGA_COPY = f"REPLACE INTO {MROONGA_TABLE} (id, title, content) VALUES (NEW.id, NEW.title, NEW.content);"
+_MROONGA_COPY = f"REPLACE INTO {MROONGA_TABLE} (id, title, content) VALUES (NEW.id, LOWER(NEW.title), LOWER(NEW.content));"
 MYSQL_DDL = {
     MROONGA_TABLE: f"CREATE TABLE {MROONGA_TABLE} (id INTEGER NOT NULL, title VARCHAR(200) NOT NULL, "
     "content MEDIUMTEXT NOT NULL, PRIMARY KEY (id), "
@@ -78,7 +80,9 @@ MYSQL_DDL = {
     "trg_boards_search_delete": "CREATE TRIGGER trg_boards_search_delete AFTER DELETE ON boards "
     f"FOR EACH ROW BEGIN DELETE FROM {MROONGA_TABLE} WHERE id = OLD.id; END",
 }
-MYSQL_POPULATE = f"INSERT INTO {MROONGA_TABLE} (id, title, content) SELECT id, title, content FROM boards"
+MYSQL_POPULATE = (
+    f"INSERT INTO {MROONGA_TABLE} (id, title, content) SELECT id, LOWER(title), LOWER(content) FROM boards"
+)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:

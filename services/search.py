@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.mysql import match
 
 from models import Board
@@ -58,9 +58,8 @@ def prepare(q: str, dialect: str) -> Search:
             params["search_title_match"] = f"{{title}} : ({phrases})"
         params |= {f"search_like_{n}": _like_pattern(term) for n, term in enumerate(scanned)}
         return Search(("sqlite", len(indexed), len(scanned)), params)
-    # `*D+` makes AND the default operator; each term is a quoted phrase, `\` and `"` escaped.
-    query = "*D+ " + " ".join(_groonga_phrase(term) for term in terms)
-    params = {"search_match": query}
+    # Each term a quoted phrase, `\` and `"` escaped; `conditions` puts the query together.
+    params = {"search_match": " ".join(_groonga_phrase(term) for term in terms)}
     # sort=relevance checks the titles with LIKE (the index covers title and content together).
     params |= {f"search_like_{n}": _like_pattern(term) for n, term in enumerate(terms)}
     return Search((dialect, len(terms), 0), params)
@@ -70,10 +69,11 @@ def conditions(shape: tuple[str, int, int]) -> list[ColumnElement[bool]]:
     """The WHERE conditions on `boards` that keep the boards holding every term."""
     dialect, indexed, scanned = shape
     if dialect != "sqlite":
+        # `*D+` makes AND the default operator. LOWER(): the index holds the text lower-cased by
+        # the server (models/board_search.py), so the terms are lower-cased by the same rules.
+        query = func.concat(literal("*D+ "), func.lower(bindparam("search_match")))
         found = select(board_search.c.id).where(
-            match(
-                board_search.c.title, board_search.c.content, against=bindparam("search_match")
-            ).in_boolean_mode()
+            match(board_search.c.title, board_search.c.content, against=query).in_boolean_mode()
         )
         return [Board.id.in_(found)]
     found_here: list[ColumnElement[bool]] = []

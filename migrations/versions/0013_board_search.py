@@ -40,7 +40,7 @@ SQLITE_DOWN = [
     "DROP TABLE board_fts",
 ]
 
-MROONGA_COPY = "REPLACE INTO board_search (id, title, content) VALUES (NEW.id, NEW.title, NEW.content);"
+MROONGA_COPY = "REPLACE INTO board_search (id, title, content) VALUES (NEW.id, LOWER(NEW.title), LOWER(NEW.content));"
 MYSQL = [
     "CREATE TABLE board_search (id INTEGER NOT NULL, title VARCHAR(200) NOT NULL, "
     "content MEDIUMTEXT NOT NULL, PRIMARY KEY (id), "
@@ -54,7 +54,7 @@ MYSQL = [
     f"THEN {MROONGA_COPY} END IF; END",
     "CREATE TRIGGER trg_boards_search_delete AFTER DELETE ON boards "
     "FOR EACH ROW BEGIN DELETE FROM board_search WHERE id = OLD.id; END",
-    "INSERT INTO board_search (id, title, content) SELECT id, title, content FROM boards",
+    "INSERT INTO board_search (id, title, content) SELECT id, LOWER(title), LOWER(content) FROM boards",
 ]
 MYSQL_DOWN = [
     "DROP TRIGGER trg_boards_search_delete",
