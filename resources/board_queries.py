@@ -137,8 +137,6 @@ def _statements(
     conditions = []
     if "author_id" in filters:
         conditions.append(Board.author_id == bindparam("author_id"))
-    if search_shape is not None:
-        conditions += search.conditions(search_shape)
     if "before" in filters:
         conditions.append(Board.id < bindparam("before"))
     if "followed_by" in filters:
@@ -146,19 +144,28 @@ def _statements(
         conditions.append(author.in_(FOLLOWEES))
     if "dense" in filters:
         conditions.append(Board.id <= bindparam("newest"))
-    order = ORDERS[sort] if sort != "relevance" else (search.title_first(search_shape), Board.id.desc())
-    page = (
-        (BOARD_ROWS_MARKED if marked else BOARD_ROWS)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
+    rows = BOARD_ROWS_MARKED if marked else BOARD_ROWS
+    order = ORDERS.get(sort, ORDERS["new"])
+    if search_shape is not None:
+        drive = sort == "new" and "author_id" not in filters and search.drives(search_shape)
+        rows = search.restrict(rows, search_shape, drive=drive, before="before" in filters)
+        if drive:
+            order = search.NEWEST_FIRST
+        elif sort == "relevance":
+            order = (search.title_first(search_shape), Board.id.desc())
+    page = rows.where(*conditions).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
     if "dense" in filters:
         for dialect in ("mysql", "mariadb"):
             page = page.with_hint(Board, "FORCE INDEX (PRIMARY)", dialect)
     if "followed_by" in filters:
         count = FEED_TOTAL  # list_boards runs it first, for every feed page
+    elif search_shape is not None:
+        index_count = None if conditions else search.count(search_shape)
+        count = (
+            index_count
+            if index_count is not None
+            else search.restrict(COUNT_ALL, search_shape).where(*conditions)
+        )
     elif conditions:
         count = COUNT_ALL.where(*conditions)
     else:
