@@ -175,6 +175,16 @@ def test_the_comparison_notices_a_schema_that_drifted(created: Engine) -> None:
     assert [(d[0], d[1].name) for d in diffs] == [("add_index", "ix_revoked_tokens_expires_at")]
 
 
+def test_the_comparison_skips_the_search_index_and_nothing_else(created: Engine) -> None:
+    """The search index is raw DDL outside the models (models/board_search.py): `include_name`
+    skips exactly its tables, so a table nobody declared is still reported."""
+    assert SEARCH_TABLES[created.dialect.name] <= set(inspect(created).get_table_names())
+    with created.begin() as conn:
+        conn.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
+    diffs = schema_diffs(created)
+    assert [(d[0], d[1].name) for d in diffs] == [("remove_table", "stray")]
+
+
 @requires_mysql
 @pytest.mark.parametrize(
     ("table", "column", "definition", "expected"),
