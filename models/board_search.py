@@ -60,7 +60,6 @@ SQLITE_DDL = {
     "trg_boards_fts_update": "CREATE TRIGGER trg_boards_fts_update AFTER UPDATE OF title, content ON boards "
     f"BEGIN {_FTS_DELETE} {_FTS_INSERT} END",
 }
-SQLITE_POPULATE = f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')"
 
 MROONGA_PARSER = 'tokenizer "TokenBigramSplitSymbolAlphaDigit", normalizer "NormalizerAuto"'
 _MROONGA_COPY = f"REPLACE INTO {MROONGA_TABLE} (id, title, content) VALUES (NEW.id, LOWER(NEW.title), LOWER(NEW.content));"
@@ -80,9 +79,6 @@ MYSQL_DDL = {
     "trg_boards_search_delete": "CREATE TRIGGER trg_boards_search_delete AFTER DELETE ON boards "
     f"FOR EACH ROW BEGIN DELETE FROM {MROONGA_TABLE} WHERE id = OLD.id; END",
 }
-MYSQL_POPULATE = (
-    f"INSERT INTO {MROONGA_TABLE} (id, title, content) SELECT id, LOWER(title), LOWER(content) FROM boards"
-)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
@@ -91,9 +87,9 @@ def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> 
     return not (type_ == "table" and name in SEARCH_TABLES)
 
 
-for _name, _statement in SQLITE_DDL.items():
+for _statement in SQLITE_DDL.values():
     event.listen(Board.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _name, _statement in MYSQL_DDL.items():
+for _statement in MYSQL_DDL.values():
     for _dialect in ("mysql", "mariadb"):
         event.listen(Board.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 # drop_all drops boards (and its triggers); the index tables are not in its metadata.

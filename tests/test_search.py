@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from db import db
-from tests.support import count_statements, create_board, pagination, validation_error
+from tests.support import count_statements, create_board, pagination, seed_boards, validation_error
 
 # (title, content), created in this order: ids 1..n, so newest first is the reverse.
 CORPUS = [
@@ -286,8 +286,6 @@ def test_a_q_of_100_characters_is_accepted(client, alice):
 
 @pytest.fixture
 def many(app, client, alice, bob):
-    from tests.support import seed_boards
-
     seed_boards(app, [alice["id"], bob["id"]], 120, title="Board {n} 게시판 apple")
     client.get("/boards")  # the first request may open the connection
     return alice
