@@ -69,7 +69,7 @@ def prepare(q: str, dialect: str) -> Search:
             params["search_title_match"] = f"{{title}} : ({phrases})"
         params |= {f"search_like_{n}": _like_pattern(term) for n, term in enumerate(scanned)}
         return Search(("sqlite", len(indexed), len(scanned)), params)
-    # Each term a quoted phrase, `\` and `"` escaped; `conditions` puts the query together.
+    # Each term a quoted phrase, `\` and `"` escaped; `restrict` puts the query together.
     params = {"search_match": " ".join(_groonga_phrase(term) for term in terms)}
     # sort=relevance checks the titles with LIKE (the index covers title and content together).
     params |= {f"search_like_{n}": _like_pattern(term) for n, term in enumerate(terms)}
