@@ -20,6 +20,7 @@ import blocklist
 from db import compare_type, db, engine_options, init_database
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
+from models import board_search as search_index
 from ops import cli, mailer
 from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
 from resources.caching import init_caching
@@ -153,7 +154,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
 
     init_database(app)
-    Migrate(app, db, render_as_batch=True, compare_type=compare_type)
+    Migrate(app, db, render_as_batch=True, compare_type=compare_type, include_name=search_index.include_name)
 
     api = BoardApi(app, spec_kwargs={"extra_plugins": [ErrorExamplesPlugin()]})
     api.register_converter(

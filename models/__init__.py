@@ -1,3 +1,4 @@
+from models import board_search  # noqa: F401 (the search index, made beside boards by create_all)
 from models.board import Board
 from models.comment import Comment
 from models.follow import Follow, FollowState

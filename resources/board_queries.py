@@ -43,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from db import UTCTimestampText, connection, rollback, utcnow
 from models import Board, BoardLike, BoardScrap, Follow, TableCount, TokenUser, User
 from schemas.board import board_json
+from services import search
 
 BOARD_ROWS = select(
     Board.id,
@@ -127,14 +128,14 @@ def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any]
 
 
 @functools.cache
-def _statements(filters: frozenset[str], sort: str, marked: bool) -> tuple[Select[Any], Select[Any]]:
-    """The page query and the count query for a set of filters, an order, and whether the
-    reader's marks come along, built once."""
+def _statements(
+    filters: frozenset[str], sort: str, marked: bool, search_shape: tuple[str, int, int] | None = None
+) -> tuple[Select[Any], Select[Any]]:
+    """The page query and the count query for a set of filters, an order, whether the reader's
+    marks come along and the shape of the search terms (services/search.py), built once."""
     conditions = []
     if "author_id" in filters:
         conditions.append(Board.author_id == bindparam("author_id"))
-    if "q" in filters:
-        conditions.append(Board.title.ilike(bindparam("pattern"), escape="\\"))
     if "before" in filters:
         conditions.append(Board.id < bindparam("before"))
     if "followed_by" in filters:
@@ -142,18 +143,28 @@ def _statements(filters: frozenset[str], sort: str, marked: bool) -> tuple[Selec
         conditions.append(author.in_(FOLLOWEES))
     if "dense" in filters:
         conditions.append(Board.id <= bindparam("newest"))
-    page = (
-        (BOARD_ROWS_MARKED if marked else BOARD_ROWS)
-        .where(*conditions)
-        .order_by(*ORDERS[sort])
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
+    rows = BOARD_ROWS_MARKED if marked else BOARD_ROWS
+    order = ORDERS.get(sort, ORDERS["new"])
+    if search_shape is not None:
+        drive = sort == "new" and "author_id" not in filters and search.drives(search_shape)
+        rows = search.restrict(rows, search_shape, drive=drive, before="before" in filters)
+        if drive:
+            order = search.NEWEST_FIRST
+        elif sort == "relevance":
+            order = (search.title_first(search_shape), Board.id.desc())
+    page = rows.where(*conditions).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
     if "dense" in filters:
         for dialect in ("mysql", "mariadb"):
             page = page.with_hint(Board, "FORCE INDEX (PRIMARY)", dialect)
     if "followed_by" in filters:
         count = FEED_TOTAL  # list_boards runs it first, for every feed page
+    elif search_shape is not None:
+        index_count = None if conditions else search.count(search_shape)
+        count = (
+            index_count
+            if index_count is not None
+            else search.restrict(COUNT_ALL, search_shape).where(*conditions)
+        )
     elif conditions:
         count = COUNT_ALL.where(*conditions)
     else:
@@ -168,12 +179,15 @@ def list_boards(args: dict[str, Any], pagination: Any, viewer: TokenUser | None 
     params: dict[str, Any] = {} if viewer is None else {"viewer": viewer.id}
     if "author_id" in args:
         params["author_id"] = args["author_id"]
+    conn = connection()
+    search_shape = None
     if "q" in args:
-        params["pattern"] = f"%{escape_like(args['q'])}%"
+        terms = search.prepare(args["q"], conn.dialect.name)
+        search_shape = terms.shape
+        params |= terms.params
     if "followed_by" in args:
         params["follower_id"] = args["followed_by"]
     size = pagination.page_size
-    conn = connection()
     known_total = None
     if "followed_by" in args:
         known_total, table, newest = conn.execute(FEED_TOTAL, params).one()
@@ -181,7 +195,7 @@ def list_boards(args: dict[str, Any], pagination: Any, viewer: TokenUser | None 
         if walks_by_id(known_total, table or 0, reach):
             filters |= {"dense"}
             params["newest"] = newest
-    page_stmt, count_stmt = _statements(filters, sort, viewer is not None)
+    page_stmt, count_stmt = _statements(filters, sort, viewer is not None, search_shape)
 
     if "before" in args:
         if pagination.page != 1:
@@ -243,7 +257,3 @@ def walks_by_id(feed: int, table: int, reach: int) -> bool:
     author index. The walk reads about `reach * table / feed` boards to find `reach` of the feed's
     (the share of the feed among all boards); the author index reads the whole feed and sorts it."""
     return reach * table < feed * feed
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

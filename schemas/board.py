@@ -102,25 +102,49 @@ class BoardUpdateSchema(Schema):
 class BoardListArgsSchema(Schema):
     author_id = query_id(metadata={"description": "Only this author's boards"})
     q = single_line(
-        min_length=1, max_length=200, metadata={"description": "Substring of the title, case-insensitive"}
+        min_length=1,
+        max_length=100,
+        metadata={
+            "description": "Search: terms separated by spaces. A board matches when every term occurs in "
+            "its title or its content, as a substring, whatever the case or script (`게시판` finds "
+            "`자유게시판에서`, `sql` finds `PostgreSQL`). Every character is literal: quotes, `*`, `-`, "
+            "`%` or `OR` are searched as they are. Terms of three characters or more are looked up in a "
+            "full-text index; a query made only of one- and two-character terms reads every board "
+            "(slower on a large site).",
+            "example": "게시판 sql",
+        },
     )
     before = query_id(
         metadata={
             "description": "Keyset paging: only boards with an id below this one, newest first. Pass "
             "`next_before` from the previous page's X-Pagination header; it stays fast at any depth. "
             "Not with `page` (> 1). X-Pagination then holds `page_size` and `next_before` "
-            "(absent on the last page), and no total. Not with `sort=top`.",
+            "(absent on the last page), and no total. Not with `sort=top` or `sort=relevance`.",
         },
     )
     sort = fields.String(
         load_default="new",
-        validate=validate.OneOf(["new", "top"]),
-        metadata={"description": "`new`: newest first. `top`: most liked first, ties newest first."},
+        validate=validate.OneOf(["new", "top", "relevance"]),
+        metadata={
+            "description": "`new`: newest first. `top`: most liked first, ties newest first. "
+            "`relevance` (only with `q`): boards whose title holds every term first, then the others; "
+            "newest first within each group."
+        },
     )
+
+    @validates_schema
+    def search_has_terms(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # Spaces alone hold no term to search for; relevance ranks by the terms, so it needs some.
+        if "q" in data and not data["q"].split():
+            raise ValidationError("Enter at least one search term.", "q")
+        if data["sort"] == "relevance" and "q" not in data:
+            raise ValidationError("sort=relevance ranks search results: send it with q.", "sort")
 
     @validates_schema
     def before_pages_newest_first(self, data: dict[str, Any], **kwargs: Any) -> None:
         # A keyset is by id: a cursor on (like_count, id) would move under the reader as likes
         # come in (docs/likes-and-scraps.md). sort=top pages with page numbers.
-        if "before" in data and data["sort"] == "top":
-            raise ValidationError("Keyset paging is newest first only: page sort=top with page.", "before")
+        if "before" in data and data["sort"] != "new":
+            raise ValidationError(
+                f"Keyset paging is newest first only: page sort={data['sort']} with page.", "before"
+            )

@@ -41,7 +41,10 @@ SERVER_OPTIONS = (
     "--innodb-flush-log-at-trx-commit=0",
     "--innodb-doublewrite=0",
     "--max-connections=200",
+    # Mroonga: the engine of the boards' search index (models/board_search.py).
+    "--plugin-load-add=ha_mroonga.so",
 )
+MROONGA_PLUGIN = Path("/usr/lib/mysql/plugin/ha_mroonga.so")
 
 
 def find_program(name: str) -> str | None:
@@ -50,15 +53,16 @@ def find_program(name: str) -> str | None:
 
 
 def ensure_installed() -> None:
-    """Install Debian's mariadb-server when its programs are missing (CI runs as root)."""
-    if find_program("mariadbd") and find_program("mariadb-install-db"):
+    """Install Debian's mariadb-server and Mroonga plugin when missing (CI runs as root)."""
+    if find_program("mariadbd") and find_program("mariadb-install-db") and MROONGA_PLUGIN.exists():
         return
+    packages = ["mariadb-server", "mariadb-plugin-mroonga"]
     if os.geteuid() != 0:
-        sys.exit("MariaDB is not installed: run `sudo apt-get install -y mariadb-server` first.")
+        sys.exit(f"MariaDB is not installed: run `sudo apt-get install -y {' '.join(packages)}` first.")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    print("Installing mariadb-server from Debian's packages…", file=sys.stderr, flush=True)
+    print(f"Installing {', '.join(packages)} from Debian's packages…", file=sys.stderr, flush=True)
     subprocess.run(["apt-get", "update"], check=True, env=env)
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "mariadb-server"]
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
     subprocess.run(install, check=True, env=env)
 
 

@@ -151,9 +151,9 @@ def test_sort_top_is_most_liked_first_ties_newest_first(client, users, boards):
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ("sort=old", {"sort": ["Must be one of: new, top."]}),
-        ("sort=", {"sort": ["Must be one of: new, top."]}),
-        ("sort=TOP", {"sort": ["Must be one of: new, top."]}),
+        ("sort=old", {"sort": ["Must be one of: new, top, relevance."]}),
+        ("sort=", {"sort": ["Must be one of: new, top, relevance."]}),
+        ("sort=TOP", {"sort": ["Must be one of: new, top, relevance."]}),
         ("sort=top&before=3", {"before": ["Keyset paging is newest first only: page sort=top with page."]}),
     ],
 )
