@@ -112,8 +112,10 @@ def exit_with_parent() -> None:
 # Python threads per granian worker that run requests. Only a request whose headers have all
 # arrived takes one; a thread then waits for its body if the client sends it slowly, so these are
 # how many slow bodies a worker can wait on while still answering others (a buffering proxy in
-# front waits for bodies instead: docs/production.md).
-BLOCKING_THREADS = 16
+# front waits for bodies instead: docs/production.md). Threads start only when requests run at
+# once and end when idle: under an ordinary load a worker runs about as many as it has requests
+# in flight (granian's start-up warning about this number is expected).
+BLOCKING_THREADS = 64
 
 
 def granian_arguments(extra: list[str]) -> list[str]:

@@ -42,6 +42,8 @@ def test_make_serve_answers_from_a_runtime_only_environment(runtime_served: tupl
     status, body, log = runtime_served
     assert (status, json.loads(body)) == (200, {"status": "ok"}), log[-3000:]
     assert "Starting granian" in log
+    # Production mode without mail settings: said at start-up, and the service serves anyway.
+    assert "Password reset mails will not work: MAIL_SERVER is not set" in log
 
 
 def test_the_environment_has_no_test_tools(runtime_served: tuple[int, str, str]):
