@@ -12,7 +12,7 @@ from tests.conftest import TEST_SECRET
 from tests.servers import ROOT, make_serve
 
 sys.path.insert(0, str(ROOT / "bench"))
-import slow_clients  # noqa: E402 (bench/ is no package)
+import slow_clients
 
 pytestmark = pytest.mark.slow
 
