@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -40,10 +40,16 @@ class RequestLog:
 
         body = self.app(environ, start)
         if answer:
+            self.write(environ, answer)
+            return body
+        # A body that calls start_response only once iterated: logged when the server closes it.
+        return _LoggedOnClose(body, lambda: self.write(environ, answer))
+
+    def write(self, environ: dict[str, Any], answer: list[Any]) -> None:
+        if answer:
             # As gunicorn's: a lost log line never fails the request.
             with contextlib.suppress(OSError, ValueError):
                 os.write(self.fd, self.line(environ, *answer).encode("utf-8", "backslashreplace"))
-        return body
 
     def line(self, environ: dict[str, Any], status: str, headers: list[tuple[str, str]]) -> str:
         target = environ.get("RAW_URI") or _target(environ)
@@ -68,6 +74,23 @@ class RequestLog:
             self._stamp = time.strftime("[%d/%b/%Y:%H:%M:%S %z]", time.localtime(second))
             self._second = second
         return self._stamp
+
+
+class _LoggedOnClose:
+    """The app's body as it is, with `on_close` run after its own close (WSGI's last call)."""
+
+    def __init__(self, body: Iterable[bytes], on_close: Callable[[], None]) -> None:
+        self.body, self.on_close = body, on_close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.on_close()
 
 
 def _target(environ: dict[str, Any]) -> str:
