@@ -59,22 +59,22 @@ fuzz: install-dev  ## schemathesis on every operation of /openapi.json
 test-mysql: install-dev  ## the whole suite against a private MariaDB server
 	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Production: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log on stdout).
-# SERVER=granian serves the same app with granian instead (measured, not the default: see
-# docs/performance.md, "Against the true floor"); same address, worker count and access log.
-SERVER ?= gunicorn
-WORKERS = $(or $(WEB_CONCURRENCY),$(shell n=$$(nproc); [ $$n -lt 2 ] && n=2; echo $$n))
-serve: install  ## production: migrate DATABASE_URL, then gunicorn (PORT, WEB_CONCURRENCY; SERVER=granian)
+# Production: granian (serving.py: WEB_CONCURRENCY workers, the access log on stdout), in the
+# foreground until SIGTERM; GRANIAN_ARGS passes more of granian's options. SERVER=gunicorn serves
+# the same app with gunicorn.conf.py instead (sync workers: only behind a buffering proxy, see
+# docs/production.md, "Slow clients").
+SERVER ?= granian
+serve: install  ## production: migrate DATABASE_URL, then granian (PORT, WEB_CONCURRENCY; SERVER=gunicorn)
 	$(BIN)/flask db upgrade
-ifeq ($(SERVER),granian)
-	PORT=$(PORT) exec $(BIN)/granian --interface wsgi --factory --host 127.0.0.1 --port $(PORT) --workers $(WORKERS) $(GRANIAN_ARGS) --access-log 'app:create_app'
-else
+ifeq ($(SERVER),gunicorn)
 	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py --no-control-socket 'app:create_app()'
+else
+	PORT=$(PORT) exec $(BIN)/python -m ops.serving $(GRANIAN_ARGS)
 endif
 
 # Benchmarks (never in CI: slow, and noisy on shared machines). wrk comes from Debian's packages.
-# `make bench` runs `make serve` against a bare-Flask floor (docs/performance.md); SERVER=granian
-# make bench measures the API under granian instead.
+# `make bench` runs `make serve` against a bare-Flask floor (docs/performance.md); SERVER=gunicorn
+# make bench measures the API under gunicorn instead.
 NEED_WRK = command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 
 bench: install  ## throughput against a bare-Flask floor (slow; quiet machine)

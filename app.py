@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import flask_swagger_ui
 from dotenv import load_dotenv
@@ -14,6 +15,7 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Flask
 from flask_migrate import Migrate
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import blocklist
@@ -30,7 +32,7 @@ from schemas.board import MAX_ID
 from security import jwt_secret
 from security.cors import cors_origins, init_cors
 from security.headers import init_security_headers
-from security.jwt_secret import check_production_secret
+from security.jwt_secret import InsecureConfigError, check_production_secret
 from security.rate_limits import init_rate_limits
 from security.request_body import refuse_oversize_bodies
 from speedups.json_provider import OrjsonProvider
@@ -80,6 +82,11 @@ class Config:
             "JWT_ALGORITHM": "HS256",
             "JWT_DECODE_ALGORITHMS": ["HS256"],
             "REDIS_URL": env.get("REDIS_URL"),
+            # Proxies in front whose X-Forwarded-For (and -Proto) are believed: see trust_proxies.
+            "TRUSTED_PROXY_COUNT": env.get("TRUSTED_PROXY_COUNT", "0"),
+            # Without REDIS_URL, the rate-limit counters of every worker of this instance, in one
+            # SQLite file (security/rate_limit_store.py); unset: instance/rate-limits.sqlite3.
+            "RATE_LIMIT_FILE": env.get("RATE_LIMIT_FILE") or None,
             # Rate limits (security/rate_limits.py), in Flask-Limiter's notation.
             "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
             "LOGIN_ADDRESS_RATE_LIMIT": env.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
@@ -137,6 +144,37 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=1, max=MAX_ID)
 
 
+def trust_proxies(app: Flask) -> None:
+    """TRUSTED_PROXY_COUNT=N > 0: the client address (rate limits, the access log) is the one the
+    Nth proxy from this service saw, the Nth entry from the right of X-Forwarded-For, and the scheme
+    is the Nth from the right of X-Forwarded-Proto; values a client put before them are never read.
+    0: forwarded headers are ignored, the address is the connection's peer."""
+    raw = str(app.config["TRUSTED_PROXY_COUNT"]).strip()
+    if not (raw.isascii() and raw.isdigit()):
+        raise InsecureConfigError(
+            f"TRUSTED_PROXY_COUNT must be a whole number of proxies (0 or more), not {raw!r}."
+        )
+    count = app.config["TRUSTED_PROXY_COUNT"] = int(raw)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
+def report_mail_settings(app: Flask) -> None:
+    """In production, one line at start-up when password reset mails cannot reach anyone."""
+    if app.config.get("APP_ENV") != "production":
+        return
+    problems = []
+    if not app.config.get("MAIL_SERVER"):
+        problems.append("MAIL_SERVER is not set (no mail is sent)")
+    reset_url = app.config.get("PASSWORD_RESET_URL") or ""
+    if urlsplit(reset_url).hostname in (None, "127.0.0.1", "localhost", "::1"):
+        problems.append(f"PASSWORD_RESET_URL is not set (links would point at {reset_url or 'nothing'})")
+    if problems:
+        mailer.log.warning(
+            "Password reset mails will not work: %s; see docs/production.md.", " and ".join(problems)
+        )
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     load_dotenv()
     app = Flask(__name__)
@@ -145,6 +183,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     check_production_secret(app.config)
+    trust_proxies(app)
     if not app.config["JWT_SECRET_KEY"]:
         secret_file = app.config["JWT_SECRET_FILE"] or Path(app.instance_path) / jwt_secret.SECRET_FILE_NAME
         app.config["JWT_SECRET_KEY"] = jwt_secret.load_or_create(Path(secret_file))
@@ -169,6 +208,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_cors(app)
     blocklist.init_app(app)
     mailer.init_mail(app)
+    report_mail_settings(app)
     init_jwt(app)
 
     # resources.marks and resources.follows, imported above, add their routes to the Users and

@@ -1,28 +1,19 @@
-"""gunicorn settings shared by `make serve` and `make bench` (the benchmark measures what production runs).
+"""gunicorn settings of `SERVER=gunicorn make serve` (`make serve` itself runs granian: serving.py).
 
-Every value can be overridden from the environment or the command line, as gunicorn allows.
+gunicorn's sync workers read each request whole, headers included, before anything else: clients
+that trickle their headers in hold a worker each, so this server belongs behind a buffering proxy
+(docs/production.md, "Slow clients"). Every value can be overridden from the environment or the
+command line, as gunicorn allows.
 """
 
 import gc
 import os
 import time
 
-
-def default_workers() -> int:
-    """Sync workers, one per usable core (at least 2).
-
-    Measured with `make bench` on 2 cores (README, "Production"): 2 workers served every
-    endpoint faster than 3 or 4, with a fraction of the p99 latency. The app is CPU-bound
-    (JSON, JWT, SQLAlchemy, SQLite in-process), so processes beyond the cores only add context
-    switches and cache misses. With a database across the network, requests wait on it: raise
-    WEB_CONCURRENCY (2 per core is a good start) so that the cores stay busy meanwhile.
-    """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(2, cores)
-
+from ops import serving
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
+workers = int(os.environ.get("WEB_CONCURRENCY") or serving.default_workers())
 worker_class = "sync"
 # gunicorn 27 otherwise makes every instance on the machine share one control socket.
 control_socket_disable = True
@@ -36,8 +27,6 @@ logger_class = "speedups.access_log.AccessLogger"
 def on_starting(server) -> None:  # type: ignore[no-untyped-def]
     """In the master, before any worker: see ops/serving.py (fast worker boots on start and reload;
     the master stops with the process that started it, e.g. `make serve`'s make)."""
-    from ops import serving
-
     serving.preload_libraries()
     # Not when daemonised (its parent exits at once), nor in a master started by USR2 (gunicorn's
     # binary upgrade: its parent is the old master, which the operator then stops).
@@ -47,8 +36,6 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
 
 def post_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
     """In each new worker: exit with the master, at once, even when it is killed with SIGKILL."""
-    from ops import serving
-
     serving.exit_with_parent()
     # Booting (project imports, create_app) makes only objects that live as long as the worker:
     # the cyclic collector has nothing to find in them. Back on, with them frozen, once booted.

@@ -153,7 +153,7 @@ def main() -> None:
         started = time.perf_counter()
         database, seeded = seeded_database(folder, users=200, boards=10_000)
         print(f"{seeded} (set-up {time.perf_counter() - started:.1f} s)", flush=True)
-        env = app_env(database)
+        env = app_env(database, RATE_LIMIT_FILE=str(folder / "rate-limits.sqlite3"))
         with (
             floor(workers, folder, folder / "floor.log") as (floor_url, floor_pid),
             make_serve(env, folder / "serve.log") as (api_url, api_pid),
@@ -169,13 +169,13 @@ def main() -> None:
 
 
 def _default_workers() -> int:
-    """The worker count `make serve` uses here (gunicorn.conf.py reads WEB_CONCURRENCY too)."""
-    import importlib.util
+    """The worker count `make serve` uses here (WEB_CONCURRENCY, else serving.default_workers)."""
+    import os
 
-    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.workers
+    sys.path.insert(0, str(ROOT))
+    from ops import serving
+
+    return int(os.environ.get("WEB_CONCURRENCY") or serving.default_workers())
 
 
 def _print_header(workers: int, floor_pid: int, api_pid: int, settings: list, args: Any) -> None:

@@ -4,8 +4,9 @@ X-RateLimit-* headers, each configurable and documented in the OpenAPI document.
 A resource limits an operation with `@rate_limit(blp, RateLimit(...))` on its view method (the
 limits of logins, registrations, refreshes and password changes are in resources/auth_limits.py;
 docs/rate-limits-and-passwords.md shows how to add one). Counters live in Redis when REDIS_URL is
-set, so that every instance shares them; in memory otherwise (per process), and in memory during a
-Redis outage, so that an outage never turns logins into errors.
+set, so that every instance shares them; otherwise in a SQLite file that every worker process of
+the instance shares (rate_limit_store.py); in memory during a Redis outage (per process), so that an
+outage never turns logins into errors.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import Limiter
@@ -25,9 +27,12 @@ from flask_limiter.util import get_remote_address
 from jwt import InvalidTokenError
 
 from errors import ErrorSchema, error_body, error_response
+from security.rate_limit_store import SCHEME, release_entry
 from security.revocation_stores import redis_options
 
 RATE_LIMITS_ATTRIBUTE = "_rate_limits"
+RESERVATIONS = "_rate_limit_reservations"  # in flask.g: (counts, key, shared) of this request
+DEFAULT_FILE_NAME = "rate-limits.sqlite3"
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": {
         "description": "Requests allowed in the window of the limit that applies",
@@ -61,8 +66,9 @@ class RateLimit:
     - `key`: who is counted (default: the client address);
     - `shared`: a bucket name, for one budget spent by several operations (each operation has
       its own otherwise);
-    - `counts`: when given, only responses for which it is true use the budget, counted after
-      the view ran (e.g. failed logins); otherwise every request counts, before the view runs;
+    - `counts`: when given, only responses for which it is true use the budget (e.g. failed
+      logins): the request takes its place in the budget before the view runs, atomically, and
+      gives it back when the response does not count; otherwise every request counts;
     - `applies`: when given, the limit is skipped for requests for which it is false.
     """
 
@@ -139,10 +145,9 @@ def _apply(app: Flask, limiter: Limiter) -> set[str]:
         for method, limits in _limited_methods(view_func).items():
             for limit in limits:
                 options: dict[str, Any] = {
-                    "key_func": limit.key,
+                    "key_func": _reserving(limit) if limit.counts else limit.key,
                     "methods": [method],
                     "error_message": limit.message,
-                    "deduct_when": limit.counts,
                     "exempt_when": (lambda applies=limit.applies: not applies()) if limit.applies else None,
                 }
                 provider = _setting(limit.setting)
@@ -160,6 +165,34 @@ def _apply(app: Flask, limiter: Limiter) -> set[str]:
 
 def _setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
+
+
+def _reserving(limit: RateLimit) -> Callable[[], str]:
+    """The key of a limit that counts by outcome, remembered for this request: Flask-Limiter takes
+    its entry before the view (checking and counting in one atomic step, so that requests racing in
+    cannot all pass), and give_back_uncounted returns it once the response shows it did not count."""
+
+    def key() -> str:
+        value = limit.key()
+        g.setdefault(RESERVATIONS, []).append((limit.counts, value, limit.shared))
+        return value
+
+    return key
+
+
+def give_back_uncounted(limiter: Limiter, response: Response) -> None:
+    """Give back the entries that this request took for limits whose `counts` says no (a correct
+    password, a 429 of another limit, a 5xx): only the outcomes that count stay counted."""
+    reservations = g.pop(RESERVATIONS, None)
+    if not reservations:
+        return
+    for taken in limiter.current_limits:
+        if taken.breached:
+            continue  # refused: it took nothing
+        *_, key, scope = taken.request_args
+        for counts, reserved_key, shared in reservations:
+            if key == reserved_key and shared in (None, scope) and not counts(response):
+                release_entry(limiter.limiter.storage, taken.key)
 
 
 def run_hooks_only_where_limited(app: Flask, limiter: Limiter, endpoints: set[str]) -> None:
@@ -188,6 +221,7 @@ def run_hooks_only_where_limited(app: Flask, limiter: Limiter, endpoints: set[st
         if request.endpoint not in endpoints:
             return response
         retry_after = response.headers.get("Retry-After")
+        give_back_uncounted(limiter, response)
         response = inject_headers(response)
         if response.status_code == 429 and retry_after:
             response.headers["Retry-After"] = retry_after
@@ -205,9 +239,10 @@ def init_rate_limits(app: Flask) -> Limiter:
     """One limiter per app (its own storage), applied to the operations decorated with rate_limit.
     Call it once every blueprint is registered."""
     redis_url = app.config.get("REDIS_URL")
+    counters = Path(app.config.get("RATE_LIMIT_FILE") or Path(app.instance_path) / DEFAULT_FILE_NAME)
     limiter = Limiter(
         key_func=get_remote_address,
-        storage_uri=redis_url or "memory://",
+        storage_uri=redis_url or f"{SCHEME}://{counters.resolve()}",
         # Short timeouts: a hung Redis costs a limited request about a second before the limiter
         # counts in memory (redis-py's defaults: 5 s, then again when it checks whether Redis is back).
         storage_options=redis_options(timeout=0.5) if redis_url else {},
@@ -215,7 +250,8 @@ def init_rate_limits(app: Flask) -> Limiter:
         strategy="moving-window",
         key_prefix="board-api",
         headers_enabled=True,
-        # A Redis outage must not take logins down: count in memory until it is back.
+        # A Redis outage (or an unwritable counter file) must not take logins down: count in
+        # memory until the storage is back.
         in_memory_fallback_enabled=True,
     )
     limiter.init_app(app)

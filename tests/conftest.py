@@ -32,6 +32,15 @@ GENEROUS_RATE_LIMITS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def rate_limit_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Rate-limit counters of this test alone (the file that workers share, rate_limit_store.py):
+    in its own folder, read by apps made in-process and by the servers a test starts."""
+    path = str(tmp_path_factory.mktemp("limits") / "rate-limits.sqlite3")
+    monkeypatch.setenv("RATE_LIMIT_FILE", path)
+    return path
+
+
 def make_app(database_url: str, **overrides: Any) -> Flask:
     config = {
         "TESTING": True,

@@ -1,4 +1,5 @@
-"""Real servers for tests: redis-server and gunicorn, on free 127.0.0.1 ports, stopped by PID."""
+"""Real servers for tests: redis-server, `make serve` and gunicorn, on free 127.0.0.1 ports, stopped
+by PID."""
 
 from __future__ import annotations
 
@@ -101,7 +102,43 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 1) -> Iterator[str]:
         stop(process)
 
 
-def http(method: str, url: str, json_body: str | None = None, token: str | None = None) -> tuple[int, str]:
+@contextmanager
+def make_serve(
+    env: dict[str, str], log: Path, workers: int = 2, make_args: tuple[str, ...] = (), timeout: float = 180
+) -> Iterator[str]:
+    """`make serve` (migrations, then the production server) on a free port, in a process group of
+    its own (make, the server and its workers), stopped as one by make's PID; yields the base URL."""
+    port = free_port()
+    full_env = {**os.environ, **env, "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", *make_args],
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_port(port, process, timeout=timeout)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def http(
+    method: str,
+    url: str,
+    json_body: str | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str]:
     """A real HTTP request; returns status and body text, errors included."""
     status, _, text = http_exchange(method, url, json_body, token)
     return status, text
@@ -117,6 +154,8 @@ def http_exchange(
     """A real HTTP request with extra headers; returns status, response headers and body text."""
     request = urllib.request.Request(url, data=json_body.encode() if json_body else None, method=method)
     request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     for name, value in (headers or {}).items():

@@ -1,4 +1,5 @@
-"""gunicorn.conf.py's hooks (ops/serving.py): libraries preloaded in the master, no orphaned workers."""
+"""ops/serving.py's plumbing, under `make serve` (granian) and gunicorn.conf.py alike: libraries
+preloaded in the master, no orphaned workers."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def alive(pid: int) -> bool:
 
 
 def serve(tmp_path: Path, port: int) -> subprocess.Popen:
-    """`make serve` in a session of its own: make, then gunicorn's master (its child), 2 workers."""
+    """`make serve` in a session of its own: make, then the server's master (its child), 2 workers."""
     env = {
         **os.environ,
         "PORT": str(port),
@@ -103,7 +104,7 @@ def port_is_free(port: int) -> bool:
 
 @pytest.mark.parametrize("killed", ["master", "make"])
 def test_nothing_outlives_a_sigkill(tmp_path: Path, killed: str):
-    """SIGKILL (an OOM kill, `kill -9`) to gunicorn's master, or to the `make serve` that started
+    """SIGKILL (an OOM kill, `kill -9`) to the server's master, or to the `make serve` that started
     it: within seconds no process of the server is left and the port is free for the next
     `make serve`, instead of orphans holding it ("Connection in use")."""
     port = free_port()
