@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter), CONTRACT §3: each a 429 `rate_limited` with Retry-After and the
+"""Rate limits (Flask-Limiter): each a 429 `rate_limited` with Retry-After and the
 X-RateLimit-* headers, each configurable and documented in the OpenAPI document.
 
 A resource limits an operation with `@rate_limit(blp, RateLimit(...))` on its view method (the

@@ -196,7 +196,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def error(status: int, error_code: str, message: str) -> dict[str, Any]:
-    """The whole error body of CONTRACT §2."""
+    """The whole error body (errors.py)."""
     from http import HTTPStatus
 
     return {"code": status, "status": HTTPStatus(status).phrase, "message": message, "error": error_code}
