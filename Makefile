@@ -59,7 +59,7 @@ fuzz: install-dev  ## schemathesis on every operation of /openapi.json
 test-mysql: install-dev  ## the whole suite against a private MariaDB server
 	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Production: granian (serving.py: WEB_CONCURRENCY workers, the access log on stdout), in the
+# Production: granian (ops/serving.py: WEB_CONCURRENCY workers, the access log on stdout), in the
 # foreground until SIGTERM; GRANIAN_ARGS passes more of granian's options. SERVER=gunicorn serves
 # the same app with gunicorn.conf.py instead (sync workers: only behind a buffering proxy, see
 # docs/production.md, "Slow clients").

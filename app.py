@@ -121,7 +121,7 @@ class Config:
 
 
 class BoardApi(Api):
-    """flask-smorest's Api, answering every HTTP error in the one error shape of CONTRACT §2."""
+    """flask-smorest's Api, answering every HTTP error in the one error shape (errors.py)."""
 
     ERROR_SCHEMA = ErrorSchema
 

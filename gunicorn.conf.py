@@ -1,4 +1,4 @@
-"""gunicorn settings of `SERVER=gunicorn make serve` (`make serve` itself runs granian: serving.py).
+"""gunicorn settings of `SERVER=gunicorn make serve` (`make serve` itself runs granian: ops/serving.py).
 
 gunicorn's sync workers read each request whole, headers included, before anything else: clients
 that trickle their headers in hold a worker each, so this server belongs behind a buffering proxy

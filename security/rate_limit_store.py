@@ -10,7 +10,7 @@ file; across machines, counters need REDIS_URL. docs/rate-limits-and-passwords.m
 
 `release_entry(storage, key)` gives back the newest entry of a key: a limit that counts only some
 outcomes (failed logins) takes its entry before the view, atomically, and gives it back when the
-outcome does not count (ratelimit.py), so that requests arriving together cannot all pass.
+outcome does not count (security/rate_limits.py), so that requests arriving together cannot all pass.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Rate limits (Flask-Limiter), CONTRACT §3: each a 429 `rate_limited` with Retry-After and the
+"""Rate limits (Flask-Limiter): each a 429 `rate_limited` with Retry-After and the
 X-RateLimit-* headers, each configurable and documented in the OpenAPI document.
 
 A resource limits an operation with `@rate_limit(blp, RateLimit(...))` on its view method (the
 limits of logins, registrations, refreshes and password changes are in resources/auth_limits.py;
 docs/rate-limits-and-passwords.md shows how to add one). Counters live in Redis when REDIS_URL is
 set, so that every instance shares them; otherwise in a SQLite file that every worker process of
-the instance shares (rate_limit_store.py); in memory during a Redis outage (per process), so that an
+the instance shares (security/rate_limit_store.py); in memory during a Redis outage (per process), so that an
 outage never turns logins into errors.
 """
 

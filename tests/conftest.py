@@ -34,7 +34,7 @@ GENEROUS_RATE_LIMITS = {
 
 @pytest.fixture(autouse=True)
 def rate_limit_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Rate-limit counters of this test alone (the file that workers share, rate_limit_store.py):
+    """Rate-limit counters of this test alone (the file that workers share, security/rate_limit_store.py):
     in its own folder, read by apps made in-process and by the servers a test starts."""
     path = str(tmp_path_factory.mktemp("limits") / "rate-limits.sqlite3")
     monkeypatch.setenv("RATE_LIMIT_FILE", path)
@@ -196,7 +196,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def error(status: int, error_code: str, message: str) -> dict[str, Any]:
-    """The whole error body of CONTRACT §2."""
+    """The whole error body (errors.py)."""
     from http import HTTPStatus
 
     return {"code": status, "status": HTTPStatus(status).phrase, "message": message, "error": error_code}

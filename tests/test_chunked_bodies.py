@@ -1,4 +1,4 @@
-"""A chunked body over MAX_CONTENT_LENGTH is refused whole with the JSON 413 (CONTRACT §2), on the
+"""A chunked body over MAX_CONTENT_LENGTH is refused whole with the JSON 413, on the
 Werkzeug server of `flask run`, under gunicorn and under `make serve`, over a raw socket (clients cannot be trusted
 to send what they declare, and only a raw socket sends exactly these bytes)."""
 

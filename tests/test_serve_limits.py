@@ -1,5 +1,5 @@
 """Rate limits of a whole `make serve` instance, whatever its number of worker processes, without
-Redis: the workers share their counters (rate_limit_store.py). Real processes, real HTTP."""
+Redis: the workers share their counters (security/rate_limit_store.py). Real processes, real HTTP."""
 
 from __future__ import annotations
 
