@@ -140,7 +140,7 @@ def http(
     headers: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """A real HTTP request; returns status and body text, errors included."""
-    status, _, text = http_exchange(method, url, json_body, token)
+    status, _, text = http_exchange(method, url, json_body, token, headers)
     return status, text
 
 
@@ -154,8 +154,6 @@ def http_exchange(
     """A real HTTP request with extra headers; returns status, response headers and body text."""
     request = urllib.request.Request(url, data=json_body.encode() if json_body else None, method=method)
     request.add_header("Content-Type", "application/json")
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     for name, value in (headers or {}).items():

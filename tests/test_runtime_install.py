@@ -58,7 +58,7 @@ def test_the_preloaded_libraries_are_all_that_the_app_imports_there(runtime_serv
     nothing else from site-packages (the same check as tests/test_serving_hooks.py, with the test
     tools installed)."""
     script = (
-        "import sys, serving; serving.preload_libraries(); before = set(sys.modules); import app; "
+        "import sys; from ops import serving; serving.preload_libraries(); before = set(sys.modules); import app; "
         "print(sorted(m for m in set(sys.modules) - before "
         "if 'site-packages' in (getattr(sys.modules[m], '__file__', None) or '')))"
     )

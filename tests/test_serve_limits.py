@@ -21,6 +21,8 @@ def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.db'}",
         "JWT_SECRET_KEY": TEST_SECRET,
         "REDIS_URL": "",
+        # Counters of this test's own: the default file under instance/ outlives the test.
+        "RATE_LIMIT_FILE": str(tmp_path / "rate-limits.sqlite3"),
         **extra,
     }
 
