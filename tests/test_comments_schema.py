@@ -12,7 +12,10 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 OPERATIONS = {
     # The reads are public; a token sent but unusable answers its 401 (auth_optional).
     ("/boards/{board_id}/comments", "get"): ("listComments", {"200", "401", "404", "422"}),
-    ("/boards/{board_id}/comments", "post"): ("createComment", {"201", "401", "404", "413", "415", "422"}),
+    ("/boards/{board_id}/comments", "post"): (
+        "createComment",
+        {"201", "401", "404", "409", "413", "415", "422"},
+    ),
     ("/comments/{comment_id}", "get"): ("getComment", {"200", "304", "401", "404"}),
     ("/comments/{comment_id}", "patch"): (
         "updateComment",
