@@ -144,12 +144,13 @@ def _run(name: str, viewer: TokenUser | None, params: dict[str, Any]) -> Any:
 
 def _with_first_replies(rows: Sequence[Row[Any]], viewer: TokenUser | None) -> list[dict[str, Any]]:
     """Top-level comments as JSON, each with its first replies: one statement for all of them."""
+    marked = viewer is not None
     replies: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
     parent_ids = [row.id for row in rows if row.reply_count]
     if parent_ids:
         for reply in _run("first_replies", viewer, {"parent_ids": parent_ids}):
-            replies[reply.parent_id].append(comment_json(reply._mapping))
-    return [comment_json(row._mapping, replies[row.id]) for row in rows]
+            replies[reply.parent_id].append(comment_json(reply._mapping, marked=marked))
+    return [comment_json(row._mapping, replies[row.id], marked) for row in rows]
 
 
 def read_comment(comment_id: int, viewer: TokenUser | None = None) -> dict[str, Any]:
@@ -185,7 +186,8 @@ def list_replies(comment_id: int, page: PageRequest, viewer: TokenUser | None = 
     if parent is None:
         raise NotFound(f"Comment {comment_id} not found.")
     rows = _page_rows("replies", viewer, {"parent_id": comment_id}, parent.reply_count, page)
-    return Page([comment_json(row._mapping) for row in rows], parent.reply_count)
+    marked = viewer is not None
+    return Page([comment_json(row._mapping, marked=marked) for row in rows], parent.reply_count)
 
 
 # --- Writes ------------------------------------------------------------------------------------

@@ -63,10 +63,10 @@ def comment_dump(fields: dict[str, Any], replies: list[dict[str, Any]]) -> dict[
 def test_comment_shape_with_replies(liked):
     extra = {} if liked is None else {"liked": liked}
     reply_fields = comment_fields(id=8, parent_id=7, author_id=5, username="alice", reply_count=0, **extra)
-    reply = comment_json(reply_fields)
+    reply = comment_json(reply_fields, marked=liked is not None)
     assert reply == comment_dump(reply_fields, [])
     fields = comment_fields(**extra)
-    built = comment_json(fields, [reply])
+    built = comment_json(fields, [reply], marked=liked is not None)
     assert built == comment_dump(fields, [comment_object(reply_fields, [])])
     assert ("liked" in built) is (liked is not None)
 
