@@ -43,7 +43,7 @@ class Board(db.Model):
     # Moved by every edit of the row. Writers of one row queue on its lock (models/row_lock.py),
     # which is what keeps an If-Match check and its write together.
     version: Mapped[int] = mapped_column(default=1)
-    # Visible comments and replies (models/comment.py moves it; models/counters.py says how).
+    # Visible comments and replies (services/comments.py moves it; models/counters.py says how).
     comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Kept by models.mark in the transaction of the like or scrap that moves them (never by the
     # ORM, so an author's write neither bumps nor overwrites them).

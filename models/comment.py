@@ -1,48 +1,15 @@
-"""Comments and their one level of replies, and the rules of their life cycle (CONTRACT §7).
-
-- A reply points at a top-level comment of the same board (`parent_id`).
-- Deleting a comment that has replies leaves a placeholder: `deleted`, its content and author
-  wiped (nothing of what was deleted is kept); it vanishes with its last reply.
-- The board's `comment_count` counts visible comments and replies; a comment's `reply_count`
-  its replies (all visible: a reply has no replies, so it never becomes a placeholder).
-- A comment's likes go with it: by the foreign key when it is deleted, explicitly when it
-  becomes a placeholder (which cannot be liked, and shows `like_count` 0).
-
-Lock order, so that concurrent writers on MariaDB wait for each other instead of deadlocking:
-the board row first (every write of a comment moves its board's count), then the comment, then
-its parent. Every decision that races (is the parent still there? does this comment still have
-replies?) is the WHERE clause of the write itself, never a value read earlier in Python.
-"""
+"""The comments table: comments and their one level of replies. Their rules (replies,
+placeholders, counts, lock order) and statements are services/comments.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    ForeignKey,
-    Index,
-    Row,
-    Text,
-    bindparam,
-    column,
-    delete,
-    false,
-    insert,
-    select,
-    table,
-    true,
-    update,
-)
+from sqlalchemy import ForeignKey, Index, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db import UTCDateTime, connection, db, utcnow
-from models.board import Board, same_as_created_at
-from models.counters import counter_update, move, move_many
-from models.row_lock import lock_row
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import CursorResult
+from db import UTCDateTime, db, utcnow
+from models.board import same_as_created_at
 
 
 class Comment(db.Model):
@@ -59,7 +26,7 @@ class Comment(db.Model):
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     # NULL on a placeholder. SET NULL only as a fallback: deleting a user goes through
-    # delete_comments_of_user first, which applies the placeholder rule and moves the counts.
+    # services.comments.delete_comments_of_user first, which applies the placeholder rule and moves the counts.
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # 2,000 characters of utf8mb4 are at most 8,000 bytes: TEXT (64 KiB) holds them on MySQL.
     content: Mapped[str] = mapped_column(Text)
@@ -73,164 +40,3 @@ class Comment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on board {self.board_id}>"
-
-
-class ParentRefused(Exception):
-    """The `parent_id` of a new reply names no comment that can be replied to; `str()` says why."""
-
-
-class BoardGone(Exception):
-    """The board of a new comment does not exist."""
-
-
-ADD_TO_BOARD = counter_update(Board.comment_count, +1)
-REMOVE_FROM_BOARD = counter_update(Board.comment_count, -1)
-# Checks the parent and counts the reply in one statement, under the parent's row lock: a parent
-# deleted a moment earlier matches nothing, and one deleted a moment later sees this reply.
-ADD_REPLY = counter_update(
-    Comment.reply_count,
-    +1,
-    Comment.board_id == bindparam("on_board"),
-    Comment.parent_id.is_(None),
-    Comment.deleted == false(),
-)
-REMOVE_REPLY = counter_update(Comment.reply_count, -1)
-INSERT = insert(Comment)
-PARENT = select(Comment.board_id, Comment.parent_id, Comment.deleted).where(Comment.id == bindparam("id"))
-# On a row the request has locked (models/row_lock.py): nobody else changes it meanwhile.
-# (Bind names differ from column names: an UPDATE reserves those for its SET clause.)
-_this = Comment.id == bindparam("target_id")
-DELETE_IF_NO_REPLIES = delete(Comment).where(_this, Comment.reply_count == 0)
-DELETE = delete(Comment).where(_this)
-PLACEHOLDER = {
-    "deleted": True,
-    "content": "",
-    "author_id": None,
-    "like_count": 0,
-    "version": Comment.version + 1,
-}
-# updated_at stays: a placeholder tells nobody when it was deleted.
-MAKE_PLACEHOLDER = update(Comment).where(_this).values({**PLACEHOLDER, "updated_at": Comment.updated_at})
-# models/mark.py holds the CommentLike model (and imports this module): its table by name here.
-_likes = table("comment_likes", column("comment_id"))
-DELETE_LIKES = delete(_likes).where(_likes.c.comment_id == bindparam("target_id"))
-DELETE_EMPTY_PLACEHOLDER = delete(Comment).where(
-    Comment.id == bindparam("target_id"), Comment.deleted == true(), Comment.reply_count == 0
-)
-
-
-def _execute(statement: Any, params: dict[str, Any] | None = None) -> CursorResult[Any]:
-    return connection().execute(statement, params or {})  # type: ignore[return-value]
-
-
-def add_comment(board_id: int, author_id: int, content: str, parent_id: int | None) -> tuple[int, datetime]:
-    """Insert a comment (a reply when `parent_id` is given) and move the counts; its id and time.
-
-    Raises BoardGone or ParentRefused, after which the caller rolls back.
-    """
-    if not move(ADD_TO_BOARD, board_id):
-        raise BoardGone
-    if parent_id is not None and not move(ADD_REPLY, parent_id, on_board=board_id):
-        raise ParentRefused(parent_problem(board_id, parent_id))
-    now = utcnow()
-    values = {"board_id": board_id, "parent_id": parent_id, "author_id": author_id, "content": content}
-    values |= {"created_at": now, "updated_at": now, "version": 1, "deleted": False}
-    values |= {"like_count": 0, "reply_count": 0}
-    return _execute(INSERT, values).inserted_primary_key[0], now
-
-
-def parent_problem(board_id: int, parent_id: int) -> str:
-    """Why this comment cannot be replied to (read after the guarded update refused it)."""
-    row = _execute(PARENT, {"id": parent_id}).first()
-    if row is None:
-        return f"Comment {parent_id} does not exist."
-    if row.board_id != board_id:
-        return f"Comment {parent_id} is on another board."
-    if row.parent_id is not None:
-        return f"Comment {parent_id} is a reply: reply to its top-level comment {row.parent_id}."
-    return f"Comment {parent_id} has been deleted."
-
-
-# What a write of a comment reads of it, locked (models/row_lock.py).
-LOCKED_COLUMNS = ("board_id", "parent_id", "author_id", "content", "updated_at", "deleted")
-
-
-def lock_comment(comment_id: int) -> Row[Any] | None:
-    """The comment, locked for an edit until the transaction ends (LOCKED_COLUMNS)."""
-    return lock_row(Comment.__table__, comment_id, *LOCKED_COLUMNS)
-
-
-def lock_for_delete(comment_id: int, board_id: int) -> Row[Any] | None:
-    """The comment of `board_id`, locked for its deletion: the board first (lock order; its count
-    moves), then the comment, read as it now is (LOCKED_COLUMNS)."""
-    move(REMOVE_FROM_BOARD, board_id)
-    return lock_comment(comment_id)
-
-
-def delete_comment(comment_id: int, parent_id: int | None) -> None:
-    """Delete a visible comment locked by lock_for_delete: it disappears, or stays as a
-    placeholder while it has replies; a reply takes its parent placeholder along when it was the
-    last one."""
-    this = {"target_id": comment_id}
-    if parent_id is None:
-        if _execute(DELETE_IF_NO_REPLIES, this).rowcount:
-            return  # its likes went by ON DELETE CASCADE
-        _execute(MAKE_PLACEHOLDER, this)
-        # After the UPDATE, which holds the row: a like that committed before it is deleted
-        # here, and one that comes later finds a placeholder (404).
-        _execute(DELETE_LIKES, this)
-        return
-    _execute(DELETE, this)
-    move(REMOVE_REPLY, parent_id)
-    _execute(DELETE_EMPTY_PLACEHOLDER, {"target_id": parent_id})
-
-
-EDIT = (
-    update(Comment)
-    .where(_this)
-    .values(content=bindparam("new_content"), updated_at=bindparam("now"), version=Comment.version + 1)
-)
-
-
-def edit_comment(comment_id: int, content: str) -> None:
-    """Change the content of a comment locked by lock_comment; its updated_at moves."""
-    _execute(EDIT, {"target_id": comment_id, "new_content": content, "now": utcnow()})
-
-
-def delete_comments_of_user(user_id: int) -> None:
-    """Before a user goes: the comments on their boards go with the boards, and their other
-    comments go as if deleted one by one (placeholders where others replied), in a constant
-    number of statements however many there are."""
-    own_boards = select(Board.id).where(Board.author_id == user_id)
-    # Lock order (boards first), on MariaDB; SQLite has one writer at a time anyway.
-    boards_touched = select(Comment.board_id).where(Comment.author_id == user_id)
-    _execute(
-        select(Board.id).where(Board.id.in_(boards_touched) | Board.id.in_(own_boards)).with_for_update()
-    )
-    # A write first: on SQLite it starts the transaction, so that the reads below are current.
-    _execute(delete(Comment).where(Comment.board_id.in_(own_boards)))
-    mine = _execute(
-        select(Comment.id, Comment.board_id, Comment.parent_id)
-        .where(Comment.author_id == user_id)
-        .with_for_update()
-    ).all()
-    if not mine:
-        return
-    per_board: dict[int, int] = {}
-    per_parent: dict[int, int] = {}
-    for row in mine:
-        per_board[row.board_id] = per_board.get(row.board_id, 0) - 1
-        if row.parent_id is not None:
-            per_parent[row.parent_id] = per_parent.get(row.parent_id, 0) - 1
-    move_many(Comment.reply_count, per_parent)
-    move_many(Board.comment_count, per_board)
-    # Their replies, and their comments left without replies, disappear; the rest become placeholders.
-    is_mine = Comment.author_id == user_id
-    # The likes of all of them: those about to be deleted would go by the foreign key too, the
-    # placeholders' would not (and, once placeholders, they no longer name their author).
-    _execute(delete(_likes).where(_likes.c.comment_id.in_(select(Comment.id).where(is_mine))))
-    _execute(delete(Comment).where(is_mine, Comment.parent_id.is_not(None) | (Comment.reply_count == 0)))
-    _execute(update(Comment).where(is_mine).values({**PLACEHOLDER, "updated_at": Comment.updated_at}))
-    if per_parent:
-        emptied = Comment.id.in_(sorted(per_parent))
-        _execute(delete(Comment).where(emptied, Comment.deleted == true(), Comment.reply_count == 0))

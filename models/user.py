@@ -60,7 +60,7 @@ class User(db.Model):
     # The user's boards, kept by triggers on boards (models/board.py): the feed's total is the sum
     # over the followees instead of a COUNT(*) over their boards, which grows with the table.
     board_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Unread received messages, moved atomically with them (models/message.py): GET /auth/me
+    # Unread received messages, moved atomically with them (services/messages.py): GET /auth/me
     # reads it with the token's user, no COUNT.
     unread_messages: Mapped[int] = mapped_column(default=0, server_default="0")
     # The pending password reset (services/password_reset.py): a keyed digest of its token, never the token.

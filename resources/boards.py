@@ -14,6 +14,7 @@ from models.row_lock import lock_row
 from resources.access import require_self_or_admin
 from resources.blueprint import Blueprint
 from resources.board_queries import create_board, list_boards, read_board
+from resources.comments import comment_etag
 from resources.etags import (
     ETAG_HEADER,
     check_if_match,
@@ -24,9 +25,11 @@ from resources.etags import (
 )
 from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.openapi_examples import validation_example
-from resources.pagination import PAGE_SIZES
+from resources.pagination import PAGE_SIZES, page_request, respond_page
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 from schemas.board import BOARD_WRITABLE, written_json
+from schemas.comment import CommentCreateSchema, CommentSchema
+from services import comments
 
 blp = Blueprint(
     "Boards", __name__, url_prefix="/boards", description="Posts: public to read, author-only to change."
@@ -135,3 +138,36 @@ def _update(board_id: int, data: dict[str, Any]) -> tuple[Response, dict[str, st
     body = read_board(board_id)  # the row as this transaction wrote it
     commit()
     return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}  # type: ignore[arg-type]
+
+
+COMMENT_LOCATION_HEADER = {
+    "Location": {"description": "URL of the new comment", "schema": {"type": "string"}}
+}
+
+
+# A board's comments, documented with the other comment operations (tag "Comments").
+@blp.route("/<id:board_id>/comments", tags=["Comments"])
+class BoardComments(MethodView):
+    @blp.doc(operationId="listComments")
+    @auth_optional(blp)
+    @blp.response(200, CommentSchema(many=True))
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    @blp.paginate(**PAGE_SIZES)
+    def get(self, board_id: int, pagination_parameters: Any) -> Response:
+        """List a board's comments, oldest first, each with its first 20 replies (and your likes)"""
+        page = comments.list_comments(board_id, page_request(pagination_parameters), get_current_user())
+        return respond_page(page, pagination_parameters)
+
+    @blp.doc(operationId="createComment")
+    @auth_required(blp)
+    # A new thread: Swagger UI would otherwise propose `parent_id: 0`, which answers 422.
+    @blp.arguments(CommentCreateSchema, example={"content": "Nice post!"})
+    @blp.response(201, CommentSchema, headers={**COMMENT_LOCATION_HEADER, **ETAG_HEADER, **REPLAYED_DOC})
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    @idempotent(blp)
+    def post(self, data: dict[str, Any], board_id: int) -> Response:
+        """Comment on a board, or reply to a top-level comment with `parent_id`"""
+        user = get_current_user()
+        body = comments.create_comment(board_id, user, data["content"], data["parent_id"])
+        location = url_for("Comments.CommentById", comment_id=body["id"], _external=True)
+        return created(body, {"Location": location, "ETag": comment_etag(body)})

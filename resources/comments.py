@@ -1,28 +1,16 @@
+"""`/comments/...`: one comment, its edits, its deletion and its replies (services/comments.py).
+A board's comments list and the creation of a comment are `/boards/<id>/comments`, in
+resources/boards.py."""
+
 from typing import Any
 
-from flask import Response, jsonify, url_for
+from flask import Response, jsonify
 from flask.views import MethodView
 from flask_jwt_extended import get_current_user
-from flask_smorest import abort
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 
-from db import commit, db, rollback
 from errors import ErrorSchema
 from jwt_utils import auth_optional, auth_required
-from models import Comment, TokenUser
-from models.comment import (
-    BoardGone,
-    ParentRefused,
-    add_comment,
-    delete_comment,
-    edit_comment,
-    lock_comment,
-    lock_for_delete,
-)
-from resources.access import require_self_or_admin
 from resources.blueprint import Blueprint
-from resources.comment_queries import list_comments, list_replies, read_comment
 from resources.etags import (
     ETAG_HEADER,
     check_if_match,
@@ -31,31 +19,17 @@ from resources.etags import (
     documents_if_none_match,
     etag_of,
 )
-from resources.idempotency import REPLAYED_DOC, created, idempotent
-from resources.pagination import PAGE_SIZES
-from schemas.comment import (
-    COMMENT_WRITABLE,
-    CommentCreateSchema,
-    CommentSchema,
-    CommentUpdateSchema,
-    comment_json,
-    written_json,
-)
+from resources.pagination import PAGE_SIZES, page_request, respond_page
+from schemas.comment import COMMENT_WRITABLE, CommentSchema, CommentUpdateSchema
+from services import comments
 
 blp = Blueprint(
     "Comments", __name__, description="Comments on boards and one level of replies: public to read."
 )
 
-NO_BOARD_DOC = {"schema": ErrorSchema, "description": "No such board."}
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such comment."}
 GONE_DOC = {"schema": ErrorSchema, "description": "No such comment, or it was deleted (a placeholder)."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
-LOCATION_HEADER = {"Location": {"description": "URL of the new comment", "schema": {"type": "string"}}}
-
-
-TO_DELETE = select(Comment.board_id, Comment.author_id, Comment.deleted).where(
-    Comment.id == bindparam("comment_id")
-)
 
 
 def comment_etag(body: dict[str, Any]) -> str:
@@ -64,49 +38,9 @@ def comment_etag(body: dict[str, Any]) -> str:
     return etag_of(body, COMMENT_WRITABLE)
 
 
-@blp.route("/boards/<id:board_id>/comments")
-class BoardComments(MethodView):
-    @blp.doc(operationId="listComments")
-    @auth_optional(blp)
-    @blp.response(200, CommentSchema(many=True))
-    @blp.alt_response(404, **NO_BOARD_DOC)
-    @blp.paginate(**PAGE_SIZES)
-    def get(self, board_id: int, pagination_parameters: Any) -> Response:
-        """List a board's comments, oldest first, each with its first 20 replies (and your likes)"""
-        response = list_comments(board_id, pagination_parameters, get_current_user())
-        if response is None:
-            abort(404, message=f"Board {board_id} not found.")
-        return response
-
-    @blp.doc(operationId="createComment")
-    @auth_required(blp)
-    # A new thread: Swagger UI would otherwise propose `parent_id: 0`, which answers 422.
-    @blp.arguments(CommentCreateSchema, example={"content": "Nice post!"})
-    @blp.response(201, CommentSchema, headers={**LOCATION_HEADER, **ETAG_HEADER, **REPLAYED_DOC})
-    @blp.alt_response(404, **NO_BOARD_DOC)
-    @idempotent(blp)
-    def post(self, data: dict[str, Any], board_id: int) -> Response:
-        """Comment on a board, or reply to a top-level comment with `parent_id`"""
-        user: TokenUser = get_current_user()
-        content, parent_id = data["content"], data["parent_id"]
-        try:
-            comment_id, now = add_comment(board_id, user.id, content, parent_id)
-        except BoardGone:
-            rollback()
-            abort(404, message=f"Board {board_id} not found.")
-        except ParentRefused as refused:
-            rollback()
-            abort(422, errors={"json": {"parent_id": [str(refused)]}})
-        except IntegrityError:
-            # The board and the parent are locked by the counter updates: only the author can
-            # have gone (deleted by an admin) between the token check and the insert.
-            rollback()
-            abort(401, message="The user of this token no longer exists.", error="user_not_found")
-        body = comment_json(
-            comment_id, board_id, parent_id, content, user.id, user.username, now, now, False, 0, 0
-        )
-        location = url_for("Comments.CommentById", comment_id=comment_id, _external=True)
-        return created(body, {"Location": location, "ETag": comment_etag(body)})
+def check_comment_if_match(written: dict[str, Any]) -> None:
+    """The request's If-Match against a stored comment's written fields (services.comments.IfMatch)."""
+    check_if_match(etag_of(written, COMMENT_WRITABLE))
 
 
 @blp.route("/comments/<id:comment_id>")
@@ -118,9 +52,7 @@ class CommentById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, comment_id: int) -> Any:
         """Read a comment (with its first 20 replies, an ETag, and your likes)"""
-        body = read_comment(comment_id, get_current_user())
-        if body is None:
-            abort(404, message=f"Comment {comment_id} not found.")
+        body = comments.read_comment(comment_id, get_current_user())
         return conditional_read(body, comment_etag(body))
 
     @blp.doc(operationId="updateComment")
@@ -132,14 +64,9 @@ class CommentById(MethodView):
     @blp.alt_response(404, **GONE_DOC)
     def patch(self, data: dict[str, Any], comment_id: int) -> tuple[Response, dict[str, str]]:
         """Edit a comment's content (author or admin)"""
-        comment = lock_comment(comment_id)
-        _check_author(comment_id, comment)
-        _check_if_match(comment)
-        if data["content"] != comment.content:  # type: ignore[union-attr]
-            edit_comment(comment_id, data["content"])
-        body = read_comment(comment_id, get_current_user())  # as this transaction wrote it
-        commit()
-        return jsonify(body), {"ETag": comment_etag(body)}  # type: ignore[arg-type]
+        editor = get_current_user()
+        body = comments.edit_comment(comment_id, editor, data["content"], check_comment_if_match)
+        return jsonify(body), {"ETag": comment_etag(body)}
 
     @blp.doc(operationId="deleteComment")
     @auth_required(blp)
@@ -149,29 +76,7 @@ class CommentById(MethodView):
     @blp.alt_response(404, **GONE_DOC)
     def delete(self, comment_id: int) -> None:
         """Delete a comment (author or admin): a placeholder stays while it has replies"""
-        # Who may delete it, before any lock is taken; its board never changes.
-        found = db.session.execute(TO_DELETE, {"comment_id": comment_id}).one_or_none()
-        _check_author(comment_id, found)
-        comment = lock_for_delete(comment_id, found.board_id)  # type: ignore[union-attr]
-        # As it is now: deleted by another request meanwhile, it is a 404 like any other.
-        _check_author(comment_id, comment)
-        _check_if_match(comment)
-        delete_comment(comment_id, comment.parent_id)  # type: ignore[union-attr]
-        commit()
-
-
-def _check_author(comment_id: int, comment: Any) -> None:
-    """404 for a comment that does not exist or is a placeholder (nothing left to change), 403
-    for anyone but its author and admins."""
-    if comment is None or comment.deleted:
-        abort(404, message=f"Comment {comment_id} not found.")
-    require_self_or_admin(comment.author_id)
-
-
-def _check_if_match(comment: Any) -> None:
-    """412 for a stale If-Match, checked on the locked row that is then written."""
-    written = written_json(comment.content, comment.updated_at, comment.deleted)
-    check_if_match(etag_of(written, COMMENT_WRITABLE))
+        comments.delete_comment(comment_id, get_current_user(), check_comment_if_match)
 
 
 @blp.route("/comments/<id:comment_id>/replies")
@@ -183,7 +88,5 @@ class CommentReplies(MethodView):
     @blp.paginate(**PAGE_SIZES)
     def get(self, comment_id: int, pagination_parameters: Any) -> Response:
         """List all of a comment's replies, oldest first (with your likes)"""
-        response = list_replies(comment_id, pagination_parameters, get_current_user())
-        if response is None:
-            abort(404, message=f"Comment {comment_id} not found.")
-        return response
+        page = comments.list_replies(comment_id, page_request(pagination_parameters), get_current_user())
+        return respond_page(page, pagination_parameters)

@@ -19,7 +19,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import request
+from flask import Response, jsonify, request
 from flask_smorest.utils import unpack_tuple_response
 from sqlalchemy import Select
 from werkzeug.sansio.utils import get_current_url
@@ -27,6 +27,7 @@ from werkzeug.sansio.utils import get_current_url
 from db import db
 from resources.smorest_tuning import LONGEST_REMEMBERED_QUERY, REMEMBERED_QUERIES
 from schemas.pagination import PAGINATION_METADATA, pagination_parameters_schema
+from services.pages import Page, PageRequest
 
 # page_size defaults to 20, at most 100 (flask-smorest's own default is 10).
 PAGE_SIZES = {"page_size": 20, "max_page_size": 100}
@@ -177,3 +178,17 @@ def page_of(stmt: Select[Any], total: int, pagination: Any) -> list[Any]:
         return []
     page = stmt.limit(pagination.page_size).offset(offset)
     return list(db.session.execute(page).scalars().unique())
+
+
+def page_request(pagination_parameters: Any) -> PageRequest:
+    """What a list service takes: the page the request asks for (offset paging)."""
+    return PageRequest(pagination_parameters.page, pagination_parameters.page_size)
+
+
+def respond_page(page: Page, pagination_parameters: Any) -> Response:
+    """A service's page as the list's answer: its items as the JSON array; its total goes to the
+    X-Pagination and Link headers (PagingMixin)."""
+    pagination_parameters.item_count = page.total or 0
+    if page.next_before is not None:
+        pagination_parameters.next_before = page.next_before
+    return jsonify(page.items)

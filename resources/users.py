@@ -11,10 +11,8 @@ from db import commit, db
 from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
-from models.comment import delete_comments_of_user
 from models.follow import delete_follows_of_user, is_following
 from models.mark import delete_marks_of_user
-from models.message import delete_messages_of_user
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.auth_limits import NAME_CONFLICTS, WRONG_CURRENT_PASSWORDS, note_failed_password
 from resources.blueprint import Blueprint
@@ -24,7 +22,9 @@ from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateS
 from security.headers import mark_no_store, no_store
 from security.passwords import password_policy_errors
 from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
+from services.comments import delete_comments_of_user
 from services.email_change import notify_email_change
+from services.messages import delete_messages_of_user
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."

@@ -1,7 +1,7 @@
-"""Private messages (CONTRACT §10). Named `PrivateMessage…`: `MessageSchema` is the
+"""Private messages. Named `PrivateMessage…`: `MessageSchema` is the
 `{"message": …}` body of schemas/auth.py, and OpenAPI component names must differ."""
 
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -43,24 +43,19 @@ class PrivateMessageSchema(Schema):
     )
 
 
-def message_json(
-    id: int,
-    sender_id: int | None,
-    sender_username: str | None,
-    recipient_id: int | None,
-    recipient_username: str | None,
-    content: str,
-    created_at: datetime,
-    read_at: datetime | None,
-) -> dict[str, Any]:
-    """Exactly `PrivateMessageSchema().dump(...)` (a test holds them equal), built from a row:
-    marshmallow walking the fields would cost more than the page's SQL (see schemas.board)."""
+def message_json(message: Mapping[str, Any]) -> dict[str, Any]:
+    """Exactly `PrivateMessageSchema().dump(...)` of the same message (a test holds them equal),
+    from named fields: a row's `._mapping` (the columns of services.messages.MESSAGE_ROWS) or a
+    dict with the same keys. Marshmallow walking the fields would cost more than a page's SQL."""
+    sender_id, recipient_id, read_at = message["sender_id"], message["recipient_id"], message["read_at"]
     return {
-        "id": id,
-        "sender": None if sender_id is None else {"id": sender_id, "username": sender_username},
-        "recipient": None if recipient_id is None else {"id": recipient_id, "username": recipient_username},
-        "content": content,
-        "created_at": created_at.isoformat(),
+        "id": message["id"],
+        "sender": None if sender_id is None else {"id": sender_id, "username": message["sender_username"]},
+        "recipient": None
+        if recipient_id is None
+        else {"id": recipient_id, "username": message["recipient_username"]},
+        "content": message["content"],
+        "created_at": message["created_at"].isoformat(),
         "read_at": None if read_at is None else read_at.isoformat(),
     }
 

@@ -1,4 +1,4 @@
-"""16 writers at once on one board or one thread: the counters stay exact (CONTRACT §5, §7).
+"""16 writers at once on one board or one thread: the counters stay exact.
 
 Real concurrency, as in test_registration_race: the app served over HTTP by a threaded server,
 16 client threads released at once by a barrier, each request with its own database connection.

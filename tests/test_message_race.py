@@ -37,7 +37,7 @@ def message(recipient: dict) -> dict[str, Any]:
 
 def test_sixteen_senders_at_once_make_sixteen_while_the_recipient_writes_back(app, make_user):
     """Each sender also receives a message from the recipient at the same moment: on MariaDB, two
-    users writing to each other lock each other's rows, which must not deadlock (see models.message)."""
+    users writing to each other lock each other's rows, which must not deadlock (see services/messages.py)."""
     recipient = make_user("recipient")
     senders = [make_user(f"sender{n}") for n in range(CLIENTS)]
     requests = [("POST", "/messages", message(recipient), s["access_token"]) for s in senders]

@@ -1,14 +1,18 @@
-"""Private messages (CONTRACT §10): sending, reading, marking read, per-party deletion, privacy."""
+"""Private messages: sending, reading, marking read, per-party deletion, privacy; accounts
+deleted; what a page of messages costs; the OpenAPI document of the message operations."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import insert
 
-from schemas.message import PrivateMessageSchema, message_json
+from db import db, utcnow
+from models import Message, User
+from resources.messages import MESSAGE_RATE_LIMITED
 from tests.conftest import error
-from tests.support import not_found, pagination, validation_error
+from tests.support import count_statements, not_found, pagination, validation_error
 from tests.support_messages import message_row, send, unread_counted, unread_of
 
 NO_TOKEN = error(
@@ -324,22 +328,218 @@ def test_recipient_deleting_uncounts_only_unread_messages(app, client, alice, bo
     assert patched.status_code == 404
 
 
-def test_message_json_is_the_schema_dump(client, alice, bob):
-    when = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
-    for sender, recipient, read_at in (
-        ((1, "a"), (2, "b"), when),
-        ((None, None), (2, "b"), None),
-        ((1, "a"), (None, None), None),
-    ):
-        built = message_json(7, *sender, *recipient, "text", when, read_at)
-        dumped = PrivateMessageSchema().dump(
-            {
-                "id": 7,
-                "sender": None if sender[0] is None else {"id": sender[0], "username": sender[1]},
-                "recipient": None if recipient[0] is None else {"id": recipient[0], "username": recipient[1]},
-                "content": "text",
-                "created_at": when,
-                "read_at": read_at,
-            }
+def delete_user(client, user: dict) -> None:
+    response = client.delete(f"/users/{user['id']}", headers=user["headers"])
+    assert response.status_code == 204, response.json
+
+
+def test_a_deleted_sender_shows_as_null_and_the_recipient_keeps_reading(app, client, alice, bob):
+    kept = send(client, alice, bob, "kept")
+    read = send(client, alice, bob, "read")
+    client.patch(f"/messages/{read['id']}", json={"read": True}, headers=bob["headers"])
+    read = client.get(f"/messages/{read['id']}", headers=bob["headers"]).json
+    dropped_by_bob = send(client, alice, bob, "bob deleted it")
+    client.delete(f"/messages/{dropped_by_bob['id']}", headers=bob["headers"])
+    reply = send(client, bob, alice, "reply")
+
+    delete_user(client, alice)
+
+    box = client.get("/messages", headers=bob["headers"]).json
+    assert box == [
+        {**reply, "recipient": None},
+        {**read, "sender": None},
+        {**kept, "sender": None},
+    ]
+    assert client.get(f"/messages/{kept['id']}", headers=bob["headers"]).json == {**kept, "sender": None}
+    # The copy bob had deleted has nobody left to keep it: the row is gone.
+    assert message_row(app, dropped_by_bob["id"]) is None
+    assert message_row(app, kept["id"]) == {
+        "sender_id": None,
+        "recipient_id": bob["id"],
+        "sender_deleted": True,
+        "recipient_deleted": False,
+        "read_at": None,
+    }
+    # Bob's unread count is untouched: the message from the deleted sender is still unread.
+    assert unread_of(app, bob["id"]) == 1 == unread_counted(app, bob["id"])
+    response = client.patch(f"/messages/{kept['id']}", json={"read": True}, headers=bob["headers"])
+    assert (response.status_code, response.json["sender"]) == (200, None)
+    assert unread_of(app, bob["id"]) == 0
+    # A conversation filter can no longer name the deleted user; the box still shows them.
+    assert client.get(f"/messages?with={alice['id']}", headers=bob["headers"]).json == []
+
+    # Bob's delete is the last copy: the row goes.
+    assert client.delete(f"/messages/{kept['id']}", headers=bob["headers"]).status_code == 204
+    assert message_row(app, kept["id"]) is None
+    assert client.get(f"/messages/{kept['id']}", headers=bob["headers"]).json == not_found(
+        f"Message {kept['id']} not found."
+    )
+
+
+def test_when_both_parties_are_deleted_their_messages_go(app, client, alice, bob):
+    message = send(client, alice, bob)
+    delete_user(client, bob)
+    assert client.get("/messages", headers=alice["headers"]).json == [{**message, "recipient": None}]
+    delete_user(client, alice)
+    assert message_row(app, message["id"]) is None
+
+
+def test_a_deleted_recipient_shows_as_null_to_the_sender(app, client, alice, bob, make_admin):
+    message = send(client, alice, bob)
+    admin = make_admin("admin")
+    response = client.delete(f"/users/{bob['id']}", headers=admin["headers"])  # an admin deletes bob
+    assert response.status_code == 204
+    assert client.get(f"/messages/{message['id']}", headers=alice["headers"]).json == {
+        **message,
+        "recipient": None,
+    }
+    # Writing to the deleted user is writing to nobody.
+    refused = client.post(
+        "/messages", json={"recipient_id": bob["id"], "content": "?"}, headers=alice["headers"]
+    )
+    assert refused.status_code == 422
+
+
+def seed_messages(app, alice_id: int, bob_id: int, count: int) -> None:
+    now = utcnow()
+    rows = [
+        {
+            "sender_id": (alice_id, bob_id)[n % 2],
+            "recipient_id": (bob_id, alice_id)[n % 2],
+            "content": f"#{n}",
+            "created_at": now,
+        }
+        for n in range(count)
+    ]
+    with app.app_context():
+        db.session.execute(insert(Message), rows)
+        db.session.execute(
+            db.update(User).where(User.id.in_([alice_id, bob_id])).values(unread_messages=count // 2)
         )
-        assert built == dumped
+        db.session.commit()
+
+
+def cost(app, client, url: str, **kwargs) -> tuple[int, list[str]]:
+    with count_statements(app) as statements:
+        response = client.open(url, **kwargs)
+    assert response.status_code in (200, 201, 204), (url, response.json)
+    return len(statements), statements
+
+
+@pytest.mark.parametrize("query", ["", "&unread=true", "&with={bob}", "&with={bob}&unread=true", "&page=2"])
+def test_a_page_of_messages_costs_two_statements_beyond_authentication(app, client, alice, bob, query):
+    seed_messages(app, alice["id"], bob["id"], 240)
+    query = query.format(bob=bob["id"])
+    auth, _ = cost(app, client, "/auth/me", headers=alice["headers"])
+
+    small, _ = cost(app, client, f"/messages?page_size=1{query}", headers=alice["headers"])
+    with count_statements(app) as statements:
+        response = client.get(f"/messages?page_size=100{query}", headers=alice["headers"])
+    # One COUNT for X-Pagination, one SELECT of the page with both parties joined in.
+    assert (small, len(statements)) == (auth + 2, auth + 2), statements
+    assert len(response.json) == 100
+    assert pagination(response)["total"] == (120 if "unread" in query else 240)
+    assert {m["sender"]["username"] for m in response.json} <= {"alice", "bob"}
+
+
+def test_a_page_past_the_end_costs_only_the_count(app, client, alice, bob):
+    seed_messages(app, alice["id"], bob["id"], 10)
+    auth, _ = cost(app, client, "/auth/me", headers=alice["headers"])
+    assert cost(app, client, f"/messages?page={10**30}", headers=alice["headers"])[0] == auth + 1
+
+
+def test_single_message_operations_cost_a_constant_number_of_statements(app, client, alice, bob):
+    seed_messages(app, alice["id"], bob["id"], 50)
+    auth, _ = cost(app, client, "/auth/me", headers=bob["headers"])
+    send_cost, statements = cost(
+        app,
+        client,
+        "/messages",
+        method="POST",
+        json={"recipient_id": alice["id"], "content": "x"},
+        headers=bob["headers"],
+    )
+    assert send_cost == auth + 3, statements  # lock both users, count unread, INSERT
+    message_id = send(client, alice, bob)["id"]
+    url = f"/messages/{message_id}"
+    assert cost(app, client, url, headers=bob["headers"])[0] == auth + 1
+    read = cost(app, client, url, method="PATCH", json={"read": True}, headers=bob["headers"])
+    assert read[0] == auth + 4, read[1]  # SELECT, lock the user, UPDATE the message, the counter
+    again = cost(app, client, url, method="PATCH", json={"read": True}, headers=bob["headers"])
+    assert again[0] == auth + 1, again[1]
+    deleted = cost(app, client, url, method="DELETE", headers=bob["headers"])
+    # SELECT, lock the user, UPDATE if unread (it is not), UPDATE, DELETE if nobody keeps it.
+    assert deleted[0] == auth + 5, deleted[1]
+
+
+def test_deleting_a_user_with_many_messages_costs_a_constant_number_of_statements(app, client, alice, bob):
+    seed_messages(app, alice["id"], bob["id"], 200)
+    auth, _ = cost(app, client, "/auth/me", headers=alice["headers"])
+    count, statements = cost(app, client, f"/users/{alice['id']}", method="DELETE", headers=alice["headers"])
+    # Load the user, its follows (5), comments (3), likes and scraps (6), DELETE boards, five for
+    # messages (lock, two DELETEs, two UPDATEs), DELETE user: as in tests/test_query_counts.py.
+    assert count == auth + 3 + 5 + 3 + 6 + 5, statements
+    assert pagination(client.get("/messages", headers=bob["headers"]))["total"] == 200
+
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# (path, method) -> (operationId, the documented status codes besides `default`).
+OPERATIONS = {
+    ("/messages", "get"): ("listMessages", {"200", "401", "422"}),
+    ("/messages", "post"): ("sendMessage", {"201", "401", "409", "413", "415", "422", "429"}),
+    ("/messages/{message_id}", "get"): ("getMessage", {"200", "401", "404"}),
+    ("/messages/{message_id}", "patch"): (
+        "markMessageRead",
+        {"200", "401", "403", "404", "413", "415", "422"},
+    ),
+    ("/messages/{message_id}", "delete"): ("deleteMessage", {"204", "401", "404"}),
+}
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    from tests.conftest import make_app
+
+    return make_app("sqlite://").test_client().get("/openapi.json").json
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(OPERATIONS))
+def test_operations_are_tagged_named_protected_and_document_their_errors(spec, path, method):
+    operation = spec["paths"][path][method]
+    operation_id, statuses = OPERATIONS[(path, method)]
+    assert (operation["operationId"], operation["tags"]) == (operation_id, ["Messages"])
+    assert operation["security"] == [{"bearerAuth": []}]
+    assert set(operation["responses"]) - {"default"} == statuses
+    for status, response in operation["responses"].items():
+        if "$ref" in response:
+            response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+        if status[0] in "45":
+            assert response["content"]["application/json"]["schema"] == ERROR_REF, status
+
+
+def test_the_rate_limit_is_documented_with_retry_after(spec):
+    response = spec["paths"]["/messages"]["post"]["responses"]["429"]
+    assert response["headers"]["Retry-After"]["required"] is True
+    assert response["content"]["application/json"]["example"]["message"] == MESSAGE_RATE_LIMITED
+    assert "Location" in spec["paths"]["/messages"]["post"]["responses"]["201"]["headers"]
+
+
+def test_the_message_schema_says_what_is_always_there_and_what_may_be_null(spec):
+    schemas = spec["components"]["schemas"]
+    message = schemas["PrivateMessage"]
+    assert set(message["required"]) == {"id", "sender", "recipient", "content", "created_at", "read_at"}
+    assert message["properties"]["read_at"]["nullable"] is True
+    for side in ("sender", "recipient"):
+        assert message["properties"][side]["nullable"] is True
+    assert set(schemas["MessageParty"]["required"]) == {"id", "username"}
+    assert schemas["PrivateMessageUpdate"]["properties"]["read"]["enum"] == [True]
+    content = schemas["PrivateMessageCreate"]["properties"]["content"]
+    assert (content["minLength"], content["maxLength"]) == (1, 1000)
+    assert "unread_messages" in schemas["Me"]["required"]
+
+
+def test_list_filters_are_documented(spec):
+    params = {p["name"]: p["schema"] for p in spec["paths"]["/messages"]["get"]["parameters"]}
+    assert params["with"]["type"] == "integer"
+    assert params["unread"] == {"type": "boolean", "default": False}
+    assert "X-Pagination" in spec["paths"]["/messages"]["get"]["responses"]["200"]["headers"]

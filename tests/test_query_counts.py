@@ -110,7 +110,7 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
     # scrapped and deletes those marks (2 per kind of mark, 3 kinds, see models/mark.py), DELETEs
     # the boards in one statement, then the user: constant, however many boards. Its follows cost
     # five more (models.follow.delete_follows_of_user), up to 1,000 follows. Messages
-    # (models.message.delete_messages_of_user): lock the user row, two DELETEs, two UPDATEs.
+    # (services.messages.delete_messages_of_user): lock the user row, two DELETEs, two UPDATEs.
     assert count == auth + 6 + 6 + 5 + 5, statements
 
 

@@ -1,0 +1,376 @@
+"""Comments and their one level of replies: every rule and every statement.
+
+- A reply points at a top-level comment of the same board (`parent_id`).
+- Deleting a comment that has replies leaves a placeholder: `deleted`, its content and author
+  wiped (nothing of what was deleted is kept); it vanishes with its last reply.
+- The board's `comment_count` counts visible comments and replies; a comment's `reply_count`
+  its replies (all visible: a reply has no replies, so it never becomes a placeholder).
+- A comment's likes go with it: by the foreign key when it is deleted, explicitly when it
+  becomes a placeholder (which cannot be liked, and shows `like_count` 0).
+
+Reads run in a constant number of statements whatever the page and the threads. A page of
+top-level comments is three: the board with its number of threads (not found and the total at
+once), the page, and the first replies of every comment on the page in one window-function query
+(`ROW_NUMBER() OVER (PARTITION BY parent_id ORDER BY id)`, SQLite ≥ 3.25 and MariaDB ≥ 10.2),
+asked only when some comment of the page has replies. With a reader, every comment also says
+whether they like it: a LEFT JOIN on comment_likes' primary key in the same statements.
+Statements are Core, built once at import, run on the request's `connection()`; the JSON is built
+by `schemas.comment.comment_json` from the rows' named columns.
+
+Lock order for writes, so that concurrent writers on MariaDB wait for each other instead of
+deadlocking: the board row first (every write of a comment moves its board's count), then the
+comment, then its parent. Every decision that races (is the parent still there? does this
+comment still have replies?) is the WHERE clause of the write itself, never a value read earlier
+in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    bindparam,
+    column,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    table,
+    true,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from db import UTCTimestampText, connection, utcnow
+from errors import DEFAULT_MESSAGES
+from models import Board, Comment, CommentLike, TokenUser, User
+from models.counters import counter_update, move, move_many
+from models.row_lock import lock_row
+from schemas.comment import EMBEDDED_REPLIES, comment_json, written_json
+from services.errors import Forbidden, Invalid, NotFound, Unauthorized
+from services.pages import Page, PageRequest
+
+# A check of the request's If-Match against the written fields of the stored comment (their
+# representation: schemas.comment.written_json); it refuses a stale one (412).
+IfMatch = Callable[[dict[str, Any]], None]
+
+# --- Reads -------------------------------------------------------------------------------------
+
+FIELDS = (
+    Comment.id,
+    Comment.board_id,
+    Comment.parent_id,
+    Comment.content,
+    Comment.author_id,
+    User.username,
+    UTCTimestampText.of(Comment.created_at),  # the JSON's text: no datetime made and formatted
+    UTCTimestampText.of(Comment.updated_at),
+    Comment.deleted,
+    Comment.like_count,
+    Comment.reply_count,
+)
+# LEFT JOIN: a placeholder has no author.
+COMMENT_ROWS = select(*FIELDS).outerjoin(User, User.id == Comment.author_id)
+
+
+def marked(rows: Select[Any], comment_id: Any) -> Select[Any]:
+    """`rows` with the reader's like (bind parameter `viewer`) of the comment `comment_id` as one
+    more column, `liked`: a primary-key lookup per row, in the same statement."""
+    mine = and_(CommentLike.comment_id == comment_id, CommentLike.user_id == bindparam("viewer"))
+    return rows.add_columns(CommentLike.user_id.is_not(None).label("liked")).outerjoin(CommentLike, mine)
+
+
+COMMENT_BY_ID = COMMENT_ROWS.where(Comment.id == bindparam("comment_id"))
+
+THREAD_COUNT = (
+    select(func.count())
+    .select_from(Comment)
+    .where(Comment.board_id == Board.id, Comment.parent_id.is_(None))
+    .scalar_subquery()
+)
+BOARD_THREADS = select(Board.id, THREAD_COUNT.label("threads")).where(Board.id == bindparam("board_id"))
+TOP_LEVEL_PAGE = (
+    COMMENT_ROWS.where(Comment.board_id == bindparam("board_id"), Comment.parent_id.is_(None))
+    .order_by(Comment.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+REPLIES_PAGE = (
+    COMMENT_ROWS.where(Comment.parent_id == bindparam("parent_id"))
+    .order_by(Comment.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+PARENT_REPLY_COUNT = select(Comment.id, Comment.reply_count).where(Comment.id == bindparam("comment_id"))
+
+_numbered = (
+    select(
+        *(column for column in FIELDS if column is not User.username),
+        func.row_number().over(partition_by=Comment.parent_id, order_by=Comment.id).label("position"),
+    )
+    .where(Comment.parent_id.in_(bindparam("parent_ids", expanding=True)))
+    .subquery("numbered")
+)
+FIRST_REPLIES = (
+    select(*(User.username if column is User.username else _numbered.c[column.key] for column in FIELDS))
+    .outerjoin(User, User.id == _numbered.c.author_id)
+    .where(_numbered.c.position <= EMBEDDED_REPLIES)
+    .order_by(_numbered.c.parent_id, _numbered.c.id)
+)
+# Each statement, and its twin with the reader's likes: (without a reader, with one).
+STATEMENTS = {
+    name: (statement, marked(statement, comment_id))
+    for name, statement, comment_id in (
+        ("by_id", COMMENT_BY_ID, Comment.id),
+        ("top_level", TOP_LEVEL_PAGE, Comment.id),
+        ("replies", REPLIES_PAGE, Comment.id),
+        ("first_replies", FIRST_REPLIES, _numbered.c.id),
+    )
+}
+
+
+def _run(name: str, viewer: TokenUser | None, params: dict[str, Any]) -> Any:
+    """Run a statement of STATEMENTS, with the viewer's likes when there is a viewer."""
+    without, with_likes = STATEMENTS[name]
+    if viewer is None:
+        return connection().execute(without, params)
+    return connection().execute(with_likes, {**params, "viewer": viewer.id})
+
+
+def _with_first_replies(rows: Sequence[Row[Any]], viewer: TokenUser | None) -> list[dict[str, Any]]:
+    """Top-level comments as JSON, each with its first replies: one statement for all of them."""
+    marked = viewer is not None
+    replies: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
+    parent_ids = [row.id for row in rows if row.reply_count]
+    if parent_ids:
+        for reply in _run("first_replies", viewer, {"parent_ids": parent_ids}):
+            replies[reply.parent_id].append(comment_json(reply._mapping, marked=marked))
+    return [comment_json(row._mapping, replies[row.id], marked) for row in rows]
+
+
+def read_comment(comment_id: int, viewer: TokenUser | None = None) -> dict[str, Any]:
+    """The comment's JSON body with its first replies (and the viewer's likes)."""
+    row = _run("by_id", viewer, {"comment_id": comment_id}).one_or_none()
+    if row is None:
+        raise NotFound(f"Comment {comment_id} not found.")
+    return _with_first_replies([row], viewer)[0]
+
+
+def _page_rows(
+    name: str, viewer: TokenUser | None, params: dict[str, Any], total: int, page: PageRequest
+) -> list[Row[Any]]:
+    """One page of a statement; a page past the end is empty without asking the database (a huge
+    page number must not reach SQL as an OFFSET it cannot hold)."""
+    if page.offset >= total:
+        return []
+    return list(_run(name, viewer, {**params, "limit": page.page_size, "offset": page.offset}))
+
+
+def list_comments(board_id: int, page: PageRequest, viewer: TokenUser | None = None) -> Page:
+    """A page of a board's top-level comments, oldest first, each with its first replies."""
+    board = connection().execute(BOARD_THREADS, {"board_id": board_id}).one_or_none()
+    if board is None:
+        raise NotFound(f"Board {board_id} not found.")
+    rows = _page_rows("top_level", viewer, {"board_id": board_id}, board.threads, page)
+    return Page(_with_first_replies(rows, viewer), board.threads)
+
+
+def list_replies(comment_id: int, page: PageRequest, viewer: TokenUser | None = None) -> Page:
+    """A page of a comment's replies, oldest first."""
+    parent = connection().execute(PARENT_REPLY_COUNT, {"comment_id": comment_id}).one_or_none()
+    if parent is None:
+        raise NotFound(f"Comment {comment_id} not found.")
+    rows = _page_rows("replies", viewer, {"parent_id": comment_id}, parent.reply_count, page)
+    marked = viewer is not None
+    return Page([comment_json(row._mapping, marked=marked) for row in rows], parent.reply_count)
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+ADD_TO_BOARD = counter_update(Board.comment_count, +1)
+REMOVE_FROM_BOARD = counter_update(Board.comment_count, -1)
+# Checks the parent and counts the reply in one statement, under the parent's row lock: a parent
+# deleted a moment earlier matches nothing, and one deleted a moment later sees this reply.
+ADD_REPLY = counter_update(
+    Comment.reply_count,
+    +1,
+    Comment.board_id == bindparam("on_board"),
+    Comment.parent_id.is_(None),
+    Comment.deleted == false(),
+)
+REMOVE_REPLY = counter_update(Comment.reply_count, -1)
+INSERT = insert(Comment)
+PARENT = select(Comment.board_id, Comment.parent_id, Comment.deleted).where(Comment.id == bindparam("id"))
+# Who may delete a comment, read before any lock is taken: its board never changes.
+TO_DELETE = select(Comment.board_id, Comment.author_id, Comment.deleted).where(
+    Comment.id == bindparam("comment_id")
+)
+# On a row the request has locked (models/row_lock.py): nobody else changes it meanwhile.
+# (Bind names differ from column names: an UPDATE reserves those for its SET clause.)
+_this = Comment.id == bindparam("target_id")
+EDIT = (
+    update(Comment)
+    .where(_this)
+    .values(content=bindparam("new_content"), updated_at=bindparam("now"), version=Comment.version + 1)
+)
+DELETE_IF_NO_REPLIES = delete(Comment).where(_this, Comment.reply_count == 0)
+DELETE = delete(Comment).where(_this)
+PLACEHOLDER = {
+    "deleted": True,
+    "content": "",
+    "author_id": None,
+    "like_count": 0,
+    "version": Comment.version + 1,
+}
+# updated_at stays: a placeholder tells nobody when it was deleted.
+MAKE_PLACEHOLDER = update(Comment).where(_this).values({**PLACEHOLDER, "updated_at": Comment.updated_at})
+# models/mark.py holds the CommentLike model (and imports models/comment.py): its table by name here.
+_likes = table("comment_likes", column("comment_id"))
+DELETE_LIKES = delete(_likes).where(_likes.c.comment_id == bindparam("target_id"))
+DELETE_EMPTY_PLACEHOLDER = delete(Comment).where(
+    Comment.id == bindparam("target_id"), Comment.deleted == true(), Comment.reply_count == 0
+)
+# What a write of a comment reads of it, locked (models/row_lock.py).
+LOCKED_COLUMNS = ("board_id", "parent_id", "author_id", "content", "updated_at", "deleted")
+
+
+def create_comment(board_id: int, author: TokenUser, content: str, parent_id: int | None) -> dict[str, Any]:
+    """Comment on a board (a reply when `parent_id` is given) and move the counts; its JSON body."""
+    if not move(ADD_TO_BOARD, board_id):
+        raise NotFound(f"Board {board_id} not found.")
+    if parent_id is not None and not move(ADD_REPLY, parent_id, on_board=board_id):
+        why = _parent_problem(board_id, parent_id)
+        raise Invalid(DEFAULT_MESSAGES[422], errors={"json": {"parent_id": [why]}})
+    now = utcnow()
+    values = {"board_id": board_id, "parent_id": parent_id, "author_id": author.id, "content": content}
+    values |= {"created_at": now, "updated_at": now, "version": 1, "deleted": False}
+    values |= {"like_count": 0, "reply_count": 0}
+    try:
+        comment_id = connection().execute(INSERT, values).inserted_primary_key[0]
+    except IntegrityError:
+        # The board and the parent are locked by the counter updates: only the author can have
+        # gone (deleted by an admin) between the token check and the insert.
+        raise Unauthorized("The user of this token no longer exists.", error="user_not_found") from None
+    return comment_json({**values, "id": comment_id, "username": author.username})
+
+
+def _parent_problem(board_id: int, parent_id: int) -> str:
+    """Why this comment cannot be replied to (read after the guarded update refused it)."""
+    row = connection().execute(PARENT, {"id": parent_id}).first()
+    if row is None:
+        return f"Comment {parent_id} does not exist."
+    if row.board_id != board_id:
+        return f"Comment {parent_id} is on another board."
+    if row.parent_id is not None:
+        return f"Comment {parent_id} is a reply: reply to its top-level comment {row.parent_id}."
+    return f"Comment {parent_id} has been deleted."
+
+
+def _check_author(comment_id: int, comment: Any, editor: TokenUser) -> None:
+    """Not found for a comment that does not exist or is a placeholder (nothing left to change),
+    forbidden for anyone but its author and admins."""
+    if comment is None or comment.deleted:
+        raise NotFound(f"Comment {comment_id} not found.")
+    if editor.id != comment.author_id and not editor.is_admin:
+        raise Forbidden("Only the owner or an admin may do this.")
+
+
+def _check_if_match(comment: Row[Any], if_match: IfMatch) -> None:
+    """A stale If-Match is refused, checked on the locked row that is then written."""
+    if_match(written_json(comment.content, comment.updated_at, comment.deleted))
+
+
+def edit_comment(comment_id: int, editor: TokenUser, content: str, if_match: IfMatch) -> dict[str, Any]:
+    """Change a comment's content (its author or an admin); its JSON body as the editor reads it."""
+    comment = lock_row(Comment.__table__, comment_id, *LOCKED_COLUMNS)
+    _check_author(comment_id, comment, editor)
+    _check_if_match(comment, if_match)  # type: ignore[arg-type]
+    if content != comment.content:  # type: ignore[union-attr]
+        connection().execute(EDIT, {"target_id": comment_id, "new_content": content, "now": utcnow()})
+    return read_comment(comment_id, editor)  # as this transaction wrote it
+
+
+def delete_comment(comment_id: int, editor: TokenUser, if_match: IfMatch) -> None:
+    """Delete a comment (its author or an admin): it disappears, or stays as a placeholder while
+    it has replies; a reply takes its parent placeholder along when it was the last one."""
+    found = connection().execute(TO_DELETE, {"comment_id": comment_id}).one_or_none()
+    _check_author(comment_id, found, editor)
+    # The board first (lock order; its count moves), then the comment, read as it now is:
+    # deleted by another request meanwhile, it is not found like any other.
+    move(REMOVE_FROM_BOARD, found.board_id)  # type: ignore[union-attr]
+    comment = lock_row(Comment.__table__, comment_id, *LOCKED_COLUMNS)
+    _check_author(comment_id, comment, editor)
+    _check_if_match(comment, if_match)  # type: ignore[arg-type]
+    this = {"target_id": comment_id}
+    conn = connection()
+    if comment.parent_id is not None:  # type: ignore[union-attr]
+        conn.execute(DELETE, this)
+        move(REMOVE_REPLY, comment.parent_id)  # type: ignore[union-attr]
+        conn.execute(DELETE_EMPTY_PLACEHOLDER, {"target_id": comment.parent_id})  # type: ignore[union-attr]
+        return
+    if conn.execute(DELETE_IF_NO_REPLIES, this).rowcount:
+        return  # its likes went by ON DELETE CASCADE
+    conn.execute(MAKE_PLACEHOLDER, this)
+    # After the UPDATE, which holds the row: a like that committed before it is deleted here,
+    # and one that comes later finds a placeholder (not found).
+    conn.execute(DELETE_LIKES, this)
+
+
+# A user's comments, for the user's deletion (bind parameter `user_id`).
+_theirs = Comment.author_id == bindparam("user_id")
+_their_boards = select(Board.id).where(Board.author_id == bindparam("user_id"))
+LOCK_BOARDS_OF_USER = (
+    select(Board.id)
+    .where(Board.id.in_(select(Comment.board_id).where(_theirs)) | Board.id.in_(_their_boards))
+    .with_for_update()
+)
+DELETE_ON_THEIR_BOARDS = delete(Comment).where(Comment.board_id.in_(_their_boards))
+LOCK_THEIR_COMMENTS = select(Comment.id, Comment.board_id, Comment.parent_id).where(_theirs).with_for_update()
+DELETE_THEIR_LIKED = delete(_likes).where(_likes.c.comment_id.in_(select(Comment.id).where(_theirs)))
+DELETE_THEIRS_WITHOUT_REPLIES = delete(Comment).where(
+    _theirs, Comment.parent_id.is_not(None) | (Comment.reply_count == 0)
+)
+MAKE_THEIRS_PLACEHOLDERS = (
+    update(Comment).where(_theirs).values({**PLACEHOLDER, "updated_at": Comment.updated_at})
+)
+DELETE_EMPTIED_PLACEHOLDERS = delete(Comment).where(
+    Comment.id.in_(bindparam("parent_ids", expanding=True)),
+    Comment.deleted == true(),
+    Comment.reply_count == 0,
+)
+
+
+def delete_comments_of_user(user_id: int) -> None:
+    """Before a user goes: the comments on their boards go with the boards, and their other
+    comments go as if deleted one by one (placeholders where others replied), in a constant
+    number of statements however many there are."""
+    conn = connection()
+    user = {"user_id": user_id}
+    # Lock order (boards first), on MariaDB; SQLite has one writer at a time anyway.
+    conn.execute(LOCK_BOARDS_OF_USER, user)
+    # A write first: on SQLite it starts the transaction, so that the reads below are current.
+    conn.execute(DELETE_ON_THEIR_BOARDS, user)
+    mine = conn.execute(LOCK_THEIR_COMMENTS, user).all()
+    if not mine:
+        return
+    per_board: dict[int, int] = {}
+    per_parent: dict[int, int] = {}
+    for row in mine:
+        per_board[row.board_id] = per_board.get(row.board_id, 0) - 1
+        if row.parent_id is not None:
+            per_parent[row.parent_id] = per_parent.get(row.parent_id, 0) - 1
+    move_many(Comment.reply_count, per_parent)
+    move_many(Board.comment_count, per_board)
+    # The likes of all of them: those about to be deleted would go by the foreign key too, the
+    # placeholders' would not (and, once placeholders, they no longer name their author).
+    conn.execute(DELETE_THEIR_LIKED, user)
+    # Their replies, and their comments left without replies, disappear; the rest become placeholders.
+    conn.execute(DELETE_THEIRS_WITHOUT_REPLIES, user)
+    conn.execute(MAKE_THEIRS_PLACEHOLDERS, user)
+    if per_parent:
+        conn.execute(DELETE_EMPTIED_PLACEHOLDERS, {"parent_ids": sorted(per_parent)})
