@@ -41,6 +41,8 @@ from schemas.comment import (
     comment_json,
     written_json,
 )
+from schemas.mark import LikeStateSchema
+from services import marks
 
 blp = Blueprint(
     "Comments", __name__, description="Comments on boards and one level of replies: public to read."
@@ -187,3 +189,22 @@ class CommentReplies(MethodView):
         if response is None:
             abort(404, message=f"Comment {comment_id} not found.")
         return response
+
+
+@blp.route("/comments/<id:comment_id>/like")
+class CommentLike(MethodView):
+    @auth_required(blp)
+    @blp.doc(operationId="likeComment")
+    @blp.response(200, LikeStateSchema)
+    @blp.alt_response(404, **GONE_DOC)
+    def put(self, comment_id: int) -> dict[str, Any]:
+        """Like a comment or a reply (idempotent: liking twice counts once)"""
+        return marks.like_comment(get_current_user(), comment_id, on=True)
+
+    @auth_required(blp)
+    @blp.doc(operationId="unlikeComment")
+    @blp.response(200, LikeStateSchema)
+    @blp.alt_response(404, **GONE_DOC)
+    def delete(self, comment_id: int) -> dict[str, Any]:
+        """Take your like of a comment back (idempotent)"""
+        return marks.like_comment(get_current_user(), comment_id, on=False)

@@ -19,7 +19,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import request
+from flask import Response, jsonify, request
 from flask_smorest.utils import unpack_tuple_response
 from sqlalchemy import Select
 from werkzeug.sansio.utils import get_current_url
@@ -27,6 +27,7 @@ from werkzeug.sansio.utils import get_current_url
 from db import db
 from resources.smorest_tuning import LONGEST_REMEMBERED_QUERY, REMEMBERED_QUERIES
 from schemas.pagination import PAGINATION_METADATA, pagination_parameters_schema
+from services.pages import Page, PageRequest
 
 # page_size defaults to 20, at most 100 (flask-smorest's own default is 10).
 PAGE_SIZES = {"page_size": 20, "max_page_size": 100}
@@ -177,3 +178,23 @@ def page_of(stmt: Select[Any], total: int, pagination: Any) -> list[Any]:
         return []
     page = stmt.limit(pagination.page_size).offset(offset)
     return list(db.session.execute(page).scalars().unique())
+
+
+def page_request(pagination: Any, before: int | None = None) -> PageRequest:
+    """What a list service takes: the parsed paging parameters (and `before`, on keyset lists)."""
+    return PageRequest(pagination.page, pagination.page_size, before)
+
+
+def respond_page(page: Page, pagination: Any) -> Response:
+    """A list service's page as the response: its items as the JSON array; the total (or, on a
+    keyset page, the page size) and `next_before` for the X-Pagination and Link headers."""
+    if page.total is None:
+        pagination.item_count = len(page.items)  # flask-smorest insists; a keyset page has no total
+        pagination.keyset = {"page_size": pagination.page_size}
+        if page.next_before is not None:
+            pagination.keyset["next_before"] = page.next_before
+    else:
+        pagination.item_count = page.total
+        if page.next_before is not None:
+            pagination.next_before = page.next_before
+    return jsonify(page.items)

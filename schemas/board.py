@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -48,40 +49,29 @@ def written_json(title: str, content: str, updated_at: datetime | str) -> dict[s
     return {"title": title, "content": content, "updated_at": iso(updated_at)}
 
 
-def board_json(
-    id: int,
-    title: str,
-    content: str,
-    author_id: int,
-    author_username: str,
-    created_at: datetime | str,
-    updated_at: datetime | str,
-    comment_count: int,
-    like_count: int,
-    scrap_count: int,
-    liked: Any = None,
-    scrapped: Any = None,
-) -> dict[str, Any]:
-    """Exactly `BoardSchema().dump(board)` (a test holds them equal), for the read paths.
+def board_json(board: Mapping[str, Any]) -> dict[str, Any]:
+    """Exactly `BoardSchema().dump(...)` of the same board (a test holds them equal), for the
+    read paths, from named fields: a row's `._mapping` (the columns of services.boards.BOARD_ROWS)
+    or a dict with the same keys.
 
-    Marshmallow spends ~30 µs a board walking its fields; a page of 20 cost more than its SQL.
-    The reads select these columns directly and build the same dict here. `liked` and
-    `scrapped` (the reader's marks, as 0/1 from SQL) only when a token says who reads.
+    Marshmallow walking its fields cost a page of boards more than its SQL. `liked` and
+    `scrapped` (the reader's marks, 0/1 from SQL) only when a token says who reads.
     """
     body = {
-        "id": id,
-        "title": title,
-        "content": content,
-        "author": {"id": author_id, "username": author_username},
-        "created_at": iso(created_at),
-        "updated_at": iso(updated_at),
-        "comment_count": comment_count,
-        "like_count": like_count,
-        "scrap_count": scrap_count,
+        "id": board["id"],
+        "title": board["title"],
+        "content": board["content"],
+        "author": {"id": board["author_id"], "username": board["username"]},
+        "created_at": iso(board["created_at"]),
+        "updated_at": iso(board["updated_at"]),
+        "comment_count": board["comment_count"],
+        "like_count": board["like_count"],
+        "scrap_count": board["scrap_count"],
     }
+    liked = board.get("liked")
     if liked is not None:
         body["liked"] = bool(liked)
-        body["scrapped"] = bool(scrapped)
+        body["scrapped"] = bool(board["scrapped"])
     return body
 
 
