@@ -51,7 +51,7 @@ from sqlalchemy.exc import IntegrityError
 from db import UTCTimestampText, connection, utcnow
 from models import Board, BoardLike, BoardScrap, Follow, TableCount, TokenUser, User
 from models.row_lock import lock_row
-from schemas.board import board_json, written_json
+from schemas.board import board_json, board_rows_json, written_json
 from services.errors import Forbidden, Invalid, NotFound, Unauthorized
 from services.pages import Page, PageRequest
 
@@ -74,6 +74,9 @@ MY_SCRAP = and_(BoardScrap.board_id == Board.id, BoardScrap.user_id == bindparam
 BOARD_ROWS_MARKED = (
     BOARD_ROWS.add_columns(*MARKS).outerjoin(BoardLike, MY_LIKE).outerjoin(BoardScrap, MY_SCRAP)
 )
+# Rows of these statements as JSON bodies, each field found by its name once.
+ROW_JSON = board_rows_json(BOARD_ROWS.selected_columns.keys(), marked=False)
+MARKED_ROW_JSON = board_rows_json(BOARD_ROWS_MARKED.selected_columns.keys(), marked=True)
 BOARD_BY_ID = BOARD_ROWS.where(Board.id == bindparam("board_id"))
 BOARD_BY_ID_MARKED = BOARD_ROWS_MARKED.where(Board.id == bindparam("board_id"))
 INSERT_BOARD = insert(Board)
@@ -143,7 +146,7 @@ def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any]
     row = connection().execute(statement, params).one_or_none()
     if row is None:
         raise NotFound(f"Board {board_id} not found.")
-    return board_json(row._mapping)
+    return (ROW_JSON if viewer is None else MARKED_ROW_JSON)((row,))[0]
 
 
 def list_boards(args: dict[str, Any], page: PageRequest, viewer: TokenUser | None = None) -> Page:
@@ -232,7 +235,8 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
             params["newest"] = newest
     if request.before is not None:
         filters.add("before")
-    page_stmt, count_stmt = _statements(frozenset(filters), sort, viewer is not None)
+    marked = viewer is not None
+    page_stmt, count_stmt = _statements(frozenset(filters), sort, marked)
 
     if request.before is not None:
         # One row more than the page tells whether a next page exists.
@@ -242,7 +246,7 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
         if len(rows) > size:
             rows = rows[:size]
             next_before = rows[-1].id
-        return Page([board_json(row._mapping) for row in rows], None, next_before)
+        return Page((MARKED_ROW_JSON if marked else ROW_JSON)(rows), None, next_before)
     total = known_total if known_total is not None else conn.execute(count_stmt, params).scalar()
     if total is None:
         # The counter row is gone (a table emptied by hand, say): count the slow, exact way.
@@ -255,7 +259,7 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     next_before = None
     if rows and offset + len(rows) < total and sort == "new":
         next_before = rows[-1].id
-    return Page([board_json(row._mapping) for row in rows], total, next_before)
+    return Page((MARKED_ROW_JSON if marked else ROW_JSON)(rows), total, next_before)
 
 
 def walks_by_id(feed: int, table: int, reach: int) -> bool:

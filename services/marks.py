@@ -18,7 +18,7 @@ from db import connection, utcnow
 from models import Board, BoardLike, BoardScrap, Comment, CommentLike, TokenUser
 from models.counters import counter_moves, counter_update
 from models.row_lock import lock_row
-from schemas.board import board_json
+from schemas.board import board_rows_json
 from services.boards import BOARD_ROWS, MARKS, MY_LIKE, MY_SCRAP
 from services.errors import NotFound
 from services.pages import Page, PageRequest
@@ -116,6 +116,7 @@ MY_SCRAPS = (
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
+SCRAP_JSON = board_rows_json(MY_SCRAPS.selected_columns.keys(), marked=True)
 COUNT_MY_SCRAPS = (
     select(func.count()).select_from(BoardScrap).where(BoardScrap.user_id == bindparam("viewer"))
 )
@@ -129,7 +130,7 @@ def my_scraps(reader: TokenUser, page: PageRequest) -> Page:
     if page.offset < total:
         params = {"viewer": reader.id, "limit": page.page_size, "offset": page.offset}
         rows = conn.execute(MY_SCRAPS, params).all()
-    return Page([board_json(row._mapping) for row in rows], total)
+    return Page(SCRAP_JSON(rows), total)
 
 
 def delete_marks_of_user(user_id: int) -> None:

@@ -107,7 +107,7 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
     # Authentication reads the token's user as a plain row; the view loads the User to delete it,
     # deals with their comments (none here: lock the boards, delete the comments on their boards,
     # find their other comments), moves the counts of the boards and comments they liked or
-    # scrapped and deletes those marks (2 per kind of mark, 3 kinds, see models/mark.py), DELETEs
+    # scrapped and deletes those marks (2 per kind of mark, 3 kinds, see services/marks.py), DELETEs
     # the boards in one statement, then the user: constant, however many boards. Its follows cost
     # five more (models.follow.delete_follows_of_user), up to 1,000 follows. Messages
     # (models.message.delete_messages_of_user): lock the user row, two DELETEs, two UPDATEs.
