@@ -24,7 +24,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from models import board_search as search_index
 from ops import cli, mailer
-from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
+from resources import auth, boards, comments, follows, health, home, messages, users  # noqa: F401 (follows: see create_app)
 from resources.caching import init_caching
 from resources.openapi_examples import ErrorExamplesPlugin
 from resources.pagination import LINK_HEADER_DOC, PAGINATION_HEADER_DOC
@@ -211,9 +211,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     report_mail_settings(app)
     init_jwt(app)
 
-    # resources.marks and resources.follows, imported above, add their routes to the Users and
-    # Boards blueprints (their tags).
-    assert follows.users_blp is users.blp and follows.boards_blp is boards.blp
+    # resources.follows, imported above, adds its routes to the Users blueprint (its tag).
     for module in (auth, users, boards, comments, messages, health):
         api.register_blueprint(module.blp)
     init_rate_limits(app)

@@ -2,7 +2,7 @@
 
 A follower of FOLLOWED users among USERS authors of N boards (round-robin, as `flask seed`
 writes them). For each size and database: the page query as an IN over the followees (what
-resources/board_queries.py runs) and as a join to follows, on the first page and keyset pages,
+services/boards.py runs) and as a join to follows, on the first page and keyset pages,
 and the total (the sum of the followees' board_count against a COUNT(*)). Median of repeated runs.
 
     python bench/feed_plans.py [--sizes 1000,1000000] [--sqlite-only]
@@ -28,7 +28,7 @@ from app import create_app
 from db import connection, db, utcnow
 from models import Board, Follow, User
 from ops.seed import seed
-from resources.board_queries import BOARD_ROWS, FEED_TOTAL, FOLLOWEES, _statements
+from services.boards import BOARD_ROWS, FEED_TOTAL, FOLLOWEES, _statements
 
 USERS = 2000
 FOLLOWED = 1000  # every other seeded user: half of the boards are in the feed
@@ -80,7 +80,7 @@ def measure(url: str, boards: int) -> dict[str, float]:
     with app.app_context():
         follower = prepare(url, boards)
         conn = connection()
-        # What resources/board_queries.py runs for a large feed ("dense") and a small one.
+        # What services/boards.py runs for a large feed ("dense") and a small one.
         dense, _ = _statements(frozenset({"followed_by", "dense"}))
         dense_keyset, _ = _statements(frozenset({"followed_by", "dense", "before"}))
         plain, _ = _statements(frozenset({"followed_by"}))

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import functools
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import DDL, ForeignKey, Index, String, Text, Update, bindparam, delete, event, update
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db import UTCDateTime, connection, db, utcnow
+from db import UTCDateTime, db, utcnow
 from models.table_count import keep_count
 
 if TYPE_CHECKING:
@@ -45,7 +44,7 @@ class Board(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # Visible comments and replies (services/comments.py moves it; models/counters.py says how).
     comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Kept by models.mark in the transaction of the like or scrap that moves them (never by the
+    # Kept by services/marks.py in the transaction of the like or scrap that moves them (never by the
     # ORM, so an author's write neither bumps nor overwrites them).
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
     scrap_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -72,27 +71,3 @@ AUTHOR_COUNT_TRIGGERS = {
 }
 for _statement in AUTHOR_COUNT_TRIGGERS.values():
     event.listen(Board.__table__, "after_create", DDL(_statement))
-
-
-# Writes of an existing board, on a row the request has locked (models/row_lock.py): no version
-# condition is needed, nobody else can change the row before the transaction ends.
-LOCKED_COLUMNS = ("author_id", "title", "content", "updated_at")
-DELETE_BOARD = delete(Board).where(Board.id == bindparam("board_id"))
-
-
-@functools.cache
-def _edit(fields: frozenset[str]) -> Update:
-    values = {name: bindparam(name) for name in fields}
-    values |= {"updated_at": bindparam("now"), "version": Board.version + 1}
-    return update(Board).where(Board.id == bindparam("board_id")).values(values)
-
-
-def edit_board(board_id: int, changes: dict[str, Any]) -> None:
-    """Change the fields of a locked board (title, content); its updated_at moves."""
-    connection().execute(_edit(frozenset(changes)), {**changes, "board_id": board_id, "now": utcnow()})
-
-
-def delete_board(board_id: int) -> None:
-    """Delete a locked board: its comments, likes and scraps go by ON DELETE CASCADE, and the
-    triggers move the counts."""
-    connection().execute(DELETE_BOARD, {"board_id": board_id})

@@ -1,19 +1,14 @@
+"""/boards: the boards, their likes and scraps, and the feed (services/boards.py, services/marks.py)."""
+
 from typing import Any
 
 from flask import Response, jsonify, url_for
 from flask.views import MethodView
 from flask_jwt_extended import get_current_user
-from flask_smorest import abort
 
-from db import commit
 from errors import ErrorSchema
 from jwt_utils import auth_optional, auth_required
-from models import Board
-from models.board import LOCKED_COLUMNS, delete_board, edit_board
-from models.row_lock import lock_row
-from resources.access import require_self_or_admin
 from resources.blueprint import Blueprint
-from resources.board_queries import create_board, list_boards, read_board
 from resources.comments import comment_etag
 from resources.etags import (
     ETAG_HEADER,
@@ -26,10 +21,12 @@ from resources.etags import (
 from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.openapi_examples import validation_example
 from resources.pagination import PAGE_SIZES, page_request, respond_page
-from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
-from schemas.board import BOARD_WRITABLE, written_json
+from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema, FeedArgsSchema
+from schemas.board import BOARD_WRITABLE
 from schemas.comment import CommentCreateSchema, CommentSchema
-from services import comments
+from schemas.mark import LikeStateSchema, ScrapStateSchema
+from services import boards, comments, marks
+from services.boards import BEFORE_WITH_PAGE
 
 blp = Blueprint(
     "Boards", __name__, url_prefix="/boards", description="Posts: public to read, author-only to change."
@@ -40,10 +37,15 @@ FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor a
 LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema": {"type": "string"}}}
 
 
+def if_match(written: dict[str, Any]) -> None:
+    """The request's If-Match checked against a stored board's written fields (412 when stale)."""
+    check_if_match(etag_of(written, BOARD_WRITABLE))
+
+
 @blp.route("")
 class Boards(MethodView):
     @blp.doc(operationId="listBoards")
-    @validation_example(blp, {"query": {"before": ["Use either before or page, not both."]}})
+    @validation_example(blp, {"query": {"before": [BEFORE_WITH_PAGE]}})
     @auth_optional(blp)
     @blp.arguments(BoardListArgsSchema, location="query")
     @blp.response(200, BoardSchema(many=True))
@@ -54,7 +56,9 @@ class Boards(MethodView):
         `before` and a `page` above 1 exclude each other: sending both is a 422 (a rule across
         two query parameters, which OpenAPI cannot state in a schema).
         """
-        return list_boards(args, pagination_parameters, get_current_user())
+        wanted = page_request(pagination_parameters, args.get("before"))
+        page = boards.list_boards(args, wanted, get_current_user())
+        return respond_page(page, pagination_parameters)
 
     @blp.doc(operationId="createBoard")
     @auth_required(blp)
@@ -63,7 +67,7 @@ class Boards(MethodView):
     @idempotent(blp)
     def post(self, data: dict[str, Any]) -> Response:
         """Create a board"""
-        body = create_board(get_current_user(), data["title"], data["content"])
+        body = boards.create_board(get_current_user(), data["title"], data["content"])
         location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
         return created(body, {"Location": location, "ETag": etag_of(body, BOARD_WRITABLE)})
 
@@ -77,9 +81,7 @@ class BoardById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, board_id: int) -> Any:
         """Read a board (with an ETag, and your marks when you send a token)"""
-        body = read_board(board_id, get_current_user())
-        if body is None:
-            abort(404, message=f"Board {board_id} not found.")
+        body = boards.read_board(board_id, get_current_user())
         return conditional_read(body, etag_of(body, BOARD_WRITABLE))
 
     @blp.doc(operationId="replaceBoard")
@@ -91,7 +93,8 @@ class BoardById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def put(self, data: dict[str, Any], board_id: int) -> tuple[Response, dict[str, str]]:
         """Replace a board's title and content (author or admin)"""
-        return _update(board_id, data)
+        body = boards.update_board(board_id, get_current_user(), data, if_match)
+        return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}
 
     @blp.doc(operationId="updateBoard")
     @auth_required(blp)
@@ -102,7 +105,8 @@ class BoardById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def patch(self, data: dict[str, Any], board_id: int) -> tuple[Response, dict[str, str]]:
         """Change some fields of a board (author or admin)"""
-        return _update(board_id, data)
+        body = boards.update_board(board_id, get_current_user(), data, if_match)
+        return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}
 
     @blp.doc(operationId="deleteBoard")
     @auth_required(blp)
@@ -112,32 +116,20 @@ class BoardById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, board_id: int) -> None:
         """Delete a board and its comments (author or admin)"""
-        _writable_board(board_id)
-        # Its comments go by ON DELETE CASCADE, replies included: nothing outside them counts them.
-        delete_board(board_id)
-        commit()
+        boards.delete_board(board_id, get_current_user(), if_match)
 
 
-def _writable_board(board_id: int) -> Any:
-    """The board, locked for this request's write (models/row_lock.py), after the checks: 404,
-    403 for anyone but its author and admins, 412 for a stale If-Match."""
-    board = lock_row(Board.__table__, board_id, *LOCKED_COLUMNS)
-    if board is None:
-        abort(404, message=f"Board {board_id} not found.")
-    require_self_or_admin(board.author_id)
-    check_if_match(etag_of(written_json(board.title, board.content, board.updated_at), BOARD_WRITABLE))
-    return board
-
-
-def _update(board_id: int, data: dict[str, Any]) -> tuple[Response, dict[str, str]]:
-    board = _writable_board(board_id)
-    # Only what differs: a write that changes nothing is no edit, and leaves updated_at alone.
-    changes = {field: value for field, value in data.items() if getattr(board, field) != value}
-    if changes:
-        edit_board(board_id, changes)
-    body = read_board(board_id)  # the row as this transaction wrote it
-    commit()
-    return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}  # type: ignore[arg-type]
+@blp.route("/feed")
+class Feed(MethodView):
+    @auth_required(blp)
+    @blp.doc(operationId="listFeed")
+    @blp.arguments(FeedArgsSchema, location="query")
+    @blp.response(200, BoardSchema(many=True))
+    @blp.paginate(**PAGE_SIZES)
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Response:
+        """List the boards of the users you follow, newest first (page numbers, or keyset pages with `before`)"""
+        page = boards.feed(get_current_user(), page_request(pagination_parameters, args.get("before")))
+        return respond_page(page, pagination_parameters)
 
 
 COMMENT_LOCATION_HEADER = {
@@ -171,3 +163,41 @@ class BoardComments(MethodView):
         body = comments.create_comment(board_id, user, data["content"], data["parent_id"])
         location = url_for("Comments.CommentById", comment_id=body["id"], _external=True)
         return created(body, {"Location": location, "ETag": comment_etag(body)})
+
+
+@blp.route("/<id:board_id>/like")
+class BoardLike(MethodView):
+    @auth_required(blp)
+    @blp.doc(operationId="likeBoard")
+    @blp.response(200, LikeStateSchema)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def put(self, board_id: int) -> dict[str, Any]:
+        """Like a board (idempotent: liking twice counts once)"""
+        return marks.like_board(get_current_user(), board_id, on=True)
+
+    @auth_required(blp)
+    @blp.doc(operationId="unlikeBoard")
+    @blp.response(200, LikeStateSchema)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def delete(self, board_id: int) -> dict[str, Any]:
+        """Take your like of a board back (idempotent)"""
+        return marks.like_board(get_current_user(), board_id, on=False)
+
+
+@blp.route("/<id:board_id>/scrap")
+class BoardScrap(MethodView):
+    @auth_required(blp)
+    @blp.doc(operationId="scrapBoard")
+    @blp.response(200, ScrapStateSchema)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def put(self, board_id: int) -> dict[str, Any]:
+        """Keep a board in your scraps (idempotent)"""
+        return marks.scrap_board(get_current_user(), board_id, on=True)
+
+    @auth_required(blp)
+    @blp.doc(operationId="unscrapBoard")
+    @blp.response(200, ScrapStateSchema)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def delete(self, board_id: int) -> dict[str, Any]:
+        """Remove a board from your scraps (idempotent)"""
+        return marks.scrap_board(get_current_user(), board_id, on=False)

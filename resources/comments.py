@@ -21,7 +21,8 @@ from resources.etags import (
 )
 from resources.pagination import PAGE_SIZES, page_request, respond_page
 from schemas.comment import COMMENT_WRITABLE, CommentSchema, CommentUpdateSchema
-from services import comments
+from schemas.mark import LikeStateSchema
+from services import comments, marks
 
 blp = Blueprint(
     "Comments", __name__, description="Comments on boards and one level of replies: public to read."
@@ -90,3 +91,22 @@ class CommentReplies(MethodView):
         """List all of a comment's replies, oldest first (with your likes)"""
         page = comments.list_replies(comment_id, page_request(pagination_parameters), get_current_user())
         return respond_page(page, pagination_parameters)
+
+
+@blp.route("/comments/<id:comment_id>/like")
+class CommentLike(MethodView):
+    @auth_required(blp)
+    @blp.doc(operationId="likeComment")
+    @blp.response(200, LikeStateSchema)
+    @blp.alt_response(404, **GONE_DOC)
+    def put(self, comment_id: int) -> dict[str, Any]:
+        """Like a comment or a reply (idempotent: liking twice counts once)"""
+        return marks.like_comment(get_current_user(), comment_id, on=True)
+
+    @auth_required(blp)
+    @blp.doc(operationId="unlikeComment")
+    @blp.response(200, LikeStateSchema)
+    @blp.alt_response(404, **GONE_DOC)
+    def delete(self, comment_id: int) -> dict[str, Any]:
+        """Take your like of a comment back (idempotent)"""
+        return marks.like_comment(get_current_user(), comment_id, on=False)

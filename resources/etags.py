@@ -7,8 +7,7 @@ A resource that others change without editing it (a board's likes, scraps and co
 comment's replies and likes) has a tag in two parts, `"<writable>.<whole>"`: If-None-Match
 compares the whole tag, so a cached copy is revalidated whenever anything in it changed (a
 count, or the reader's own marks); If-Match compares only the part over the fields its author
-writes, so other people's likes never make an author's conditional write fail (CONTRACT §5,
-docs/likes-and-scraps.md). A write computes the writable part from the stored row, rendered as
+writes, so other people's likes never make an author's conditional write fail (docs/likes-and-scraps.md). A write computes the writable part from the stored row, rendered as
 the representation renders it, so that a read's tag and a write's check agree.
 
 A write checks If-Match on the row it has locked (models/row_lock.py) and writes that row before
@@ -23,9 +22,10 @@ from typing import Any, TypeVar
 
 import orjson
 from flask import Response, jsonify, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from errors import ErrorSchema
+from services.errors import PreconditionFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,17 +87,13 @@ def check_if_match(etag: str) -> None:
     if header is None:
         return
     if not well_formed_if_match(header):
-        abort(412, message=MALFORMED_IF_MATCH, error="precondition_failed")
+        raise PreconditionFailed(MALFORMED_IF_MATCH)
     if_match = request.if_match
     if if_match.star_tag:
         return
     current = _written_part(etag)
     if not any(_written_part(tag) == current for tag in if_match.as_set()):
-        abort(
-            412,
-            message="The resource changed since you read it: fetch it again.",
-            error="precondition_failed",
-        )
+        raise PreconditionFailed("The resource changed since you read it: fetch it again.")
 
 
 def _header_param(name: str, description: str) -> dict[str, Any]:

@@ -1,14 +1,13 @@
-"""Follows and the feed (CONTRACT §9).
+"""Follows: following and unfollowing users, and the lists of followers and followees.
 
-The routes belong to the Users and Boards blueprints (the tags of §6), so they are added to those
-blueprints here; app.py imports this module before registering them.
+The routes belong to the Users blueprint (its tag), so they are added to it here; app.py
+imports this module before registering it. The feed is GET /boards/feed (resources/boards.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import get_current_user
 from flask_smorest import abort
@@ -19,12 +18,11 @@ from errors import ErrorSchema
 from jwt_utils import auth_required
 from models import Follow, FollowState, TokenUser, User
 from models.follow import follow, unfollow
-from resources import boards, users
-from resources.board_queries import list_boards
+from resources import users
 from resources.pagination import PAGE_SIZES, page_of
-from schemas import BoardSchema, FeedArgsSchema, FollowStateSchema, UserPublicSchema
+from schemas import FollowStateSchema, UserPublicSchema
 
-users_blp, boards_blp = users.blp, boards.blp
+users_blp = users.blp
 
 FOLLOW_SELF_DOC = {
     "schema": ErrorSchema,
@@ -118,16 +116,3 @@ class Following(MethodView):
         return _follow_page(
             user_id, User.following_count, Follow.followee_id, Follow.follower_id, pagination_parameters
         )
-
-
-@boards_blp.route("/feed")
-class Feed(MethodView):
-    @auth_required(boards_blp)
-    @boards_blp.doc(operationId="listFeed")
-    @boards_blp.arguments(FeedArgsSchema, location="query")
-    @boards_blp.response(200, BoardSchema(many=True))
-    @boards_blp.paginate(**PAGE_SIZES)
-    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Response:
-        """List the boards of the users you follow, newest first (page numbers, or keyset pages with `before`)"""
-        me: TokenUser = get_current_user()
-        return list_boards({**args, "followed_by": me.id}, pagination_parameters, me)

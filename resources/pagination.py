@@ -180,15 +180,21 @@ def page_of(stmt: Select[Any], total: int, pagination: Any) -> list[Any]:
     return list(db.session.execute(page).scalars().unique())
 
 
-def page_request(pagination_parameters: Any) -> PageRequest:
-    """What a list service takes: the page the request asks for (offset paging)."""
-    return PageRequest(pagination_parameters.page, pagination_parameters.page_size)
+def page_request(pagination: Any, before: int | None = None) -> PageRequest:
+    """What a list service takes: the parsed paging parameters (and `before`, on keyset lists)."""
+    return PageRequest(pagination.page, pagination.page_size, before)
 
 
-def respond_page(page: Page, pagination_parameters: Any) -> Response:
-    """A service's page as the list's answer: its items as the JSON array; its total goes to the
-    X-Pagination and Link headers (PagingMixin)."""
-    pagination_parameters.item_count = page.total or 0
-    if page.next_before is not None:
-        pagination_parameters.next_before = page.next_before
+def respond_page(page: Page, pagination: Any) -> Response:
+    """A list service's page as the response: its items as the JSON array; the total (or, on a
+    keyset page, the page size) and `next_before` for the X-Pagination and Link headers."""
+    if page.total is None:
+        pagination.item_count = len(page.items)  # flask-smorest insists; a keyset page has no total
+        pagination.keyset = {"page_size": pagination.page_size}
+        if page.next_before is not None:
+            pagination.keyset["next_before"] = page.next_before
+    else:
+        pagination.item_count = page.total
+        if page.next_before is not None:
+            pagination.next_before = page.next_before
     return jsonify(page.items)

@@ -1,5 +1,6 @@
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_current_user, get_jwt, verify_jwt_in_request
 from flask_smorest import abort
@@ -12,18 +13,18 @@ from errors import ErrorSchema
 from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
 from models import Board, TokenUser, User
 from models.follow import delete_follows_of_user, is_following
-from models.mark import delete_marks_of_user
 from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
 from resources.auth_limits import NAME_CONFLICTS, WRONG_CURRENT_PASSWORDS, note_failed_password
 from resources.blueprint import Blueprint
 from resources.openapi_examples import validation_example
-from resources.pagination import PAGE_SIZES, paginate
-from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
+from resources.pagination import PAGE_SIZES, page_request, paginate, respond_page
+from schemas import BoardSchema, UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
 from security.headers import mark_no_store, no_store
 from security.passwords import password_policy_errors
 from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
 from services.comments import delete_comments_of_user
 from services.email_change import notify_email_change
+from services.marks import delete_marks_of_user, my_scraps
 from services.messages import delete_messages_of_user
 
 blp = Blueprint(
@@ -200,3 +201,19 @@ def check_current_password(user: User, current_password: str) -> None:
             error="wrong_current_password",
             errors={"json": {"current_password": ["Wrong password."]}},
         )
+
+
+PRIVATE_DOC = {"Cache-Control": {"description": "`no-store`: private data", "schema": {"type": "string"}}}
+
+
+@blp.route("/me/scraps")
+class MyScraps(MethodView):
+    @no_store
+    @auth_required(blp)
+    @blp.doc(operationId="listMyScraps")
+    @blp.response(200, BoardSchema(many=True), headers=PRIVATE_DOC)
+    @blp.paginate(**PAGE_SIZES)
+    def get(self, pagination_parameters: Any) -> Response:
+        """List your scraps, most recently scrapped first (private: only you can)"""
+        page = my_scraps(get_current_user(), page_request(pagination_parameters))
+        return respond_page(page, pagination_parameters)

@@ -277,10 +277,9 @@ def test_a_reset_job_that_read_the_old_email_issues_no_token(app, make_user):
 
 def test_a_board_for_a_user_deleted_meanwhile_is_a_401_not_a_500(app, make_user):
     """The author vanishing between the token check and the insert (review finding)."""
-    from werkzeug.exceptions import HTTPException
-
     from models import TokenUser
-    from resources.board_queries import create_board
+    from services.boards import create_board
+    from services.errors import Unauthorized
 
     alice = make_user("alice")
     with app.test_request_context():
@@ -290,8 +289,7 @@ def test_a_board_for_a_user_deleted_meanwhile_is_a_401_not_a_500(app, make_user)
         db.session.commit()
         try:
             create_board(row, "Title", "")
-        except HTTPException as refused:
-            assert refused.code == 401
-            assert "user_not_found" in str(refused.data)
+        except Unauthorized as refused:
+            assert refused.error == "user_not_found"
         else:
             raise AssertionError("created a board for a deleted user")

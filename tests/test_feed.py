@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 
 from db import db
 from models import User
-from resources import board_queries
+from services import boards as board_service
 from tests.conftest import error
 from tests.support import count_statements, create_board, pagination, seed_boards, validation_error
 
@@ -144,7 +144,7 @@ def crowd(app, client, make_user):
 @pytest.mark.parametrize("walk", [True, False], ids=["walk-by-id", "author-index"])
 def test_both_plans_give_the_same_pages(client, crowd, monkeypatch, walk):
     """A large feed walks boards by id, a small one reads the author index: same answers."""
-    monkeypatch.setattr(board_queries, "walks_by_id", lambda feed, table, reach: walk)
+    monkeypatch.setattr(board_service, "walks_by_id", lambda feed, table, reach: walk)
     reader, _ = crowd
     expected = [n for n in range(120, 0, -1) if (n - 1) % 8 % 2 == 0]
     boards, meta = feed(client, reader, "page_size=7&page=3")
@@ -163,7 +163,7 @@ def test_both_plans_give_the_same_pages(client, crowd, monkeypatch, walk):
 @pytest.mark.parametrize("query", ["", "&page=2", "&before=60"])
 @pytest.mark.parametrize("walk", [True, False], ids=["walk-by-id", "author-index"])
 def test_a_feed_page_costs_a_constant_number_of_statements(app, client, crowd, monkeypatch, query, walk):
-    monkeypatch.setattr(board_queries, "walks_by_id", lambda feed, table, reach: walk)
+    monkeypatch.setattr(board_service, "walks_by_id", lambda feed, table, reach: walk)
     reader, _ = crowd
     with count_statements(app) as auth:
         client.get("/auth/me", headers=reader["headers"])
@@ -211,7 +211,7 @@ def rows_crossed(app, request) -> int:
 def test_the_walk_starts_at_the_newest_followed_board(app, client, crowd, monkeypatch):
     """3,000 boards by an author the reader does not follow, newer than every followed one: the walk
     by id starts below them (at the newest followee's board) instead of crossing them on every page."""
-    monkeypatch.setattr(board_queries, "walks_by_id", lambda feed, table, reach: True)
+    monkeypatch.setattr(board_service, "walks_by_id", lambda feed, table, reach: True)
     reader, authors = crowd
     first_page, meta = feed(client, reader, "page_size=5")
     quiet = rows_crossed(app, lambda: feed(client, reader, "page_size=5"))
@@ -233,7 +233,7 @@ def test_the_walk_starts_at_the_newest_followed_board(app, client, crowd, monkey
     ],
 )
 def test_the_plan_follows_the_share_of_the_feed_in_the_table(feed, table, reach, walk):
-    assert board_queries.walks_by_id(feed, table, reach) is walk
+    assert board_service.walks_by_id(feed, table, reach) is walk
 
 
 def test_board_count_follows_every_insert_and_delete(app, client, make_user):

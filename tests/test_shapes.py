@@ -1,121 +1,67 @@
-"""Each hot-path JSON builder against its marshmallow schema's dump of the same data: the schema
-is the truth, the builder only a faster way to the same body (from named fields)."""
+"""Each hand-built board body is exactly what BoardSchema dumps for the same data."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from schemas.comment import CommentSchema, comment_json
-from schemas.message import PrivateMessageSchema, message_json
+from db import connection, db
+from models import Board, BoardLike
+from schemas.board import BoardSchema, board_json, board_rows_json
+from services.boards import BOARD_BY_ID, BOARD_BY_ID_MARKED, BOARD_ROWS_MARKED, MARKED_ROW_JSON, ROW_JSON
 
-WHEN = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
-LATER = datetime(2026, 11, 30, 8, 30, 0, tzinfo=UTC)
-
-
-def comment_fields(**changes: Any) -> dict[str, Any]:
-    """A comment's named fields as the reads select them (timestamps as the JSON's text)."""
-    fields = {
-        "id": 7,
-        "board_id": 3,
-        "parent_id": None,
-        "content": "Nice post!",
-        "author_id": 2,
-        "username": "bob",
-        "created_at": WHEN.isoformat(),
-        "updated_at": LATER.isoformat(),
-        "deleted": False,
-        "like_count": 4,
-        "reply_count": 1,
-    }
-    return {**fields, **changes}
+CREATED = datetime(2026, 11, 30, 1, 2, 3, 456789, tzinfo=UTC)
+EDITED = datetime(2026, 12, 1, 4, 5, 6, tzinfo=UTC)  # zero microseconds: isoformat leaves them out
+FIELDS = {
+    "id": 7,
+    "title": "Hello, board",
+    "content": "First post!",
+    "comment_count": 2,
+    "like_count": 3,
+    "scrap_count": 1,
+}
 
 
-def comment_object(fields: dict[str, Any], replies: list[dict[str, Any]]) -> dict[str, Any]:
-    """The comment as the object CommentSchema documents (author nested, datetimes)."""
-    shown = {name: fields[name] for name in CommentSchema().fields if name in fields}
-    deleted = fields["deleted"]
-    author = (
-        None
-        if deleted or fields["author_id"] is None
-        else {"id": fields["author_id"], "username": fields["username"]}
-    )
-    if "liked" in fields:
-        shown["liked"] = bool(fields["liked"])
-    return {
-        **shown,
-        "content": "" if deleted else fields["content"],
-        "author": author,
-        "created_at": datetime.fromisoformat(fields["created_at"]),
-        "updated_at": datetime.fromisoformat(fields["updated_at"]),
-        "replies": replies,
-    }
-
-
-def comment_dump(fields: dict[str, Any], replies: list[dict[str, Any]]) -> dict[str, Any]:
-    """CommentSchema's dump of the same comment (`replies` as objects)."""
-    return CommentSchema().dump(comment_object(fields, replies))
-
-
-@pytest.mark.parametrize("liked", [None, 0, 1], ids=["no_reader", "not_liked", "liked"])
-def test_comment_shape_with_replies(liked):
-    extra = {} if liked is None else {"liked": liked}
-    reply_fields = comment_fields(id=8, parent_id=7, author_id=5, username="alice", reply_count=0, **extra)
-    reply = comment_json(reply_fields, marked=liked is not None)
-    assert reply == comment_dump(reply_fields, [])
-    fields = comment_fields(**extra)
-    built = comment_json(fields, [reply], marked=liked is not None)
-    assert built == comment_dump(fields, [comment_object(reply_fields, [])])
-    assert ("liked" in built) is (liked is not None)
-
-
-def test_comment_shape_of_a_placeholder():
-    """A deleted comment kept for its replies: no content, no author, whatever the row still says."""
-    fields = comment_fields(deleted=True, content="", author_id=None, username=None, like_count=0)
-    built = comment_json(fields)
-    assert built == comment_dump(fields, [])
-    assert (built["content"], built["author"], built["deleted"]) == ("", None, True)
-
-
-def test_comment_shape_of_a_write_from_datetimes():
-    """A create answers from the values it inserted: datetimes, not the reads' text."""
-    fields = comment_fields(created_at=WHEN, updated_at=WHEN)
-    as_text = comment_fields(created_at=WHEN.isoformat(), updated_at=WHEN.isoformat())
-    assert comment_json(fields) == comment_dump(as_text, [])
-
-
-def message_fields(
-    sender: tuple[int | None, str | None], recipient: tuple[int | None, str | None], read_at: datetime | None
-) -> dict[str, Any]:
-    return {
-        "id": 7,
-        "sender_id": sender[0],
-        "sender_username": sender[1],
-        "recipient_id": recipient[0],
-        "recipient_username": recipient[1],
-        "content": "text",
-        "created_at": WHEN,
-        "read_at": read_at,
-    }
+def schema_dump(**marks: bool) -> dict:
+    board = {**FIELDS, "author": {"id": 4, "username": "alice"}, "created_at": CREATED, "updated_at": EDITED}
+    return BoardSchema().dump({**board, **marks})
 
 
 @pytest.mark.parametrize(
-    ("sender", "recipient", "read_at"),
-    [((1, "a"), (2, "b"), WHEN), ((None, None), (2, "b"), None), ((1, "a"), (None, None), None)],
-    ids=["read", "sender_deleted", "recipient_deleted"],
+    "marks", [{}, {"liked": True, "scrapped": False}, {"liked": False, "scrapped": True}]
 )
-def test_message_shape(sender, recipient, read_at):
-    built = message_json(message_fields(sender, recipient, read_at))
-    dumped = PrivateMessageSchema().dump(
-        {
-            "id": 7,
-            "sender": None if sender[0] is None else {"id": sender[0], "username": sender[1]},
-            "recipient": None if recipient[0] is None else {"id": recipient[0], "username": recipient[1]},
-            "content": "text",
-            "created_at": WHEN,
-            "read_at": read_at,
-        }
-    )
-    assert built == dumped
+def test_board_shape_from_a_dict_is_the_schemas_dump(marks):
+    named = {**FIELDS, "author_id": 4, "username": "alice", "created_at": CREATED, "updated_at": EDITED}
+    assert board_json({**named, **marks}, bool(marks)) == schema_dump(**marks)
+
+
+@pytest.mark.parametrize("marked", [False, True])
+def test_board_shape_from_a_row_is_the_schemas_dump(app, make_user, marked):
+    """The read path's row (named columns, timestamps selected as text, marks as 0/1 from SQL)
+    against the schema's dump of the ORM object that holds the same row."""
+    alice = make_user("alice")
+    with app.test_request_context():
+        board = Board(
+            title="Hello", content="Text", author_id=alice["id"], created_at=CREATED, updated_at=EDITED
+        )
+        db.session.add(board)
+        db.session.flush()
+        db.session.add(BoardLike(user_id=alice["id"], board_id=board.id))
+        db.session.flush()
+        params = {"board_id": board.id}
+        if marked:
+            params["viewer"] = alice["id"]
+        row = connection().execute(BOARD_BY_ID_MARKED if marked else BOARD_BY_ID, params).one()
+        stored = {column.key: getattr(board, column.key) for column in Board.__table__.c}
+        expected = BoardSchema().dump(stored | {"author": {"id": alice["id"], "username": "alice"}})
+        if marked:
+            expected |= {"liked": True, "scrapped": False}
+        assert board_json(row._mapping, marked) == expected
+        assert (MARKED_ROW_JSON if marked else ROW_JSON)([row]) == [expected]
+        # The columns in another order: every field is still read by its name.
+        shuffled = list(reversed(BOARD_ROWS_MARKED.selected_columns))
+        reordered = BOARD_BY_ID_MARKED.with_only_columns(*shuffled)
+        row = connection().execute(reordered, {"board_id": board.id, "viewer": alice["id"]}).one()
+        expected |= {"liked": True, "scrapped": False}
+        assert board_rows_json(reordered.selected_columns.keys(), marked=True)([row]) == [expected]

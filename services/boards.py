@@ -1,0 +1,327 @@
+"""Boards: create, read, list (GET /boards and the feed), edit and delete, every rule and statement.
+
+These are hot paths: profiling showed them spending most of their time outside SQL, building
+statements, loading ORM objects and dumping them with marshmallow. So they run Core statements
+built once (per set of filters) on plain columns, and build the JSON with `schemas.board.board_json`
+from named columns (a test holds it equal to BoardSchema's dump).
+
+GET /boards pages two ways (docs/api.md):
+- offset pages: the total comes from the trigger-kept `table_counts` row when unfiltered, else
+  from COUNT(*) over the filters (an index range for `author_id`);
+- keyset pages (`before=<id>`): `id < before`, newest first, no total, the same cost at any depth.
+  Every page that has a next one names it in `next_before`.
+`sort=top` orders by (like_count, id), read backwards off its index; it pages by number only.
+
+With a reader, every read also says whether they like and scrapped each board: two LEFT JOINs on
+the mark tables' primary keys, in the same statement.
+
+The feed is the same list with the filter `followed_by`, so it has the board shape by construction.
+Its total, the sum of the followees' `users.board_count`, comes first on every feed page and decides
+how the page is found (docs/follows-and-feed.md has the measurements):
+- a large feed walks the boards newest first by primary key, keeping those of followees, from the
+  newest followee's board down. Left to themselves both planners read the whole feed through the
+  author index and sort it: an IN over `author_id + 0`, which no index serves, keeps SQLite off it,
+  and FORCE INDEX (PRIMARY) MariaDB;
+- a small feed reads its boards through `ix_boards_author_id_id` and sorts them: a walk by primary
+  key would cross most of the table to find them (see walks_by_id).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from db import UTCTimestampText, connection, utcnow
+from models import Board, BoardLike, BoardScrap, Follow, TableCount, TokenUser, User
+from models.row_lock import lock_row
+from schemas.board import board_json, board_rows_json, written_json
+from services import search
+from services.errors import Forbidden, Invalid, NotFound, Unauthorized
+from services.pages import Page, PageRequest
+
+BOARD_ROWS = select(
+    Board.id,
+    Board.title,
+    Board.content,
+    Board.author_id,
+    User.username,
+    UTCTimestampText.of(Board.created_at),  # the JSON's text: no datetime made and formatted
+    UTCTimestampText.of(Board.updated_at),
+    Board.comment_count,
+    Board.like_count,
+    Board.scrap_count,
+).join(User, User.id == Board.author_id)
+# The reader's marks (bind parameter `viewer`): each a primary-key lookup per row of the page.
+MARKS = (BoardLike.user_id.is_not(None).label("liked"), BoardScrap.user_id.is_not(None).label("scrapped"))
+MY_LIKE = and_(BoardLike.board_id == Board.id, BoardLike.user_id == bindparam("viewer"))
+MY_SCRAP = and_(BoardScrap.board_id == Board.id, BoardScrap.user_id == bindparam("viewer"))
+BOARD_ROWS_MARKED = (
+    BOARD_ROWS.add_columns(*MARKS).outerjoin(BoardLike, MY_LIKE).outerjoin(BoardScrap, MY_SCRAP)
+)
+# Rows of these statements as JSON bodies, each field found by its name once.
+ROW_JSON = board_rows_json(BOARD_ROWS.selected_columns.keys(), marked=False)
+MARKED_ROW_JSON = board_rows_json(BOARD_ROWS_MARKED.selected_columns.keys(), marked=True)
+BOARD_BY_ID = BOARD_ROWS.where(Board.id == bindparam("board_id"))
+BOARD_BY_ID_MARKED = BOARD_ROWS_MARKED.where(Board.id == bindparam("board_id"))
+INSERT_BOARD = insert(Board)
+COUNT_ALL = select(func.count()).select_from(Board)
+ORDERS = {"new": (Board.id.desc(),), "top": (Board.like_count.desc(), Board.id.desc())}
+# The authors a user follows (the IN measured against a join: docs/follows-and-feed.md).
+FOLLOWEES = select(Follow.followee_id).where(Follow.follower_id == bindparam("follower_id"))
+BOARDS_IN_TABLE = select(TableCount.row_count).where(TableCount.table_name == Board.__tablename__)
+# The newest board of any followee: a walk by primary key starts there (one index seek per
+# followee on ix_boards_author_id_id), not at the newest board of all, which may sit above
+# thousands of boards by people the reader does not follow.
+NEWEST_OF_FOLLOWEE = (
+    select(func.max(Board.id))
+    .where(Board.author_id == Follow.followee_id)
+    .correlate(Follow)
+    .scalar_subquery()
+)
+FEED_TOTAL = (
+    select(
+        # CAST: MySQL's SUM of integers is a DECIMAL, which X-Pagination's JSON cannot hold.
+        cast(func.coalesce(func.sum(User.board_count), 0), BigInteger),
+        BOARDS_IN_TABLE.scalar_subquery(),
+        func.max(NEWEST_OF_FOLLOWEE),
+    )
+    .select_from(Follow)
+    .join(User, User.id == Follow.followee_id)
+    .where(Follow.follower_id == bindparam("follower_id"))
+)
+
+# Writes of an existing board, on a row the request has locked (models/row_lock.py): no version
+# condition is needed, nobody else can change the row before the transaction ends.
+LOCKED_COLUMNS = ("author_id", "title", "content", "updated_at")
+DELETE_BOARD = delete(Board).where(Board.id == bindparam("board_id"))
+
+BEFORE_WITH_PAGE = "Use either before or page, not both."
+VALIDATION_FAILED = "The request failed validation; see 'errors' for details."
+
+
+def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
+    """Insert a board; its JSON body."""
+    now = utcnow()
+    values = {"title": title, "content": content, "author_id": author.id}
+    values |= {
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "comment_count": 0,
+        "like_count": 0,
+        "scrap_count": 0,
+    }
+    try:
+        board_id = connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
+    except IntegrityError:
+        # Only the author can be missing: deleted (by an admin, or another of their sessions)
+        # between the token check and the insert.
+        raise Unauthorized("The user of this token no longer exists.", error="user_not_found") from None
+    values |= {"id": board_id, "username": author.username}
+    return board_json(values)
+
+
+def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any]:
+    """The board's JSON body, with the viewer's marks when there is one."""
+    params = {"board_id": board_id}
+    if viewer is not None:
+        params["viewer"] = viewer.id
+    statement = BOARD_BY_ID if viewer is None else BOARD_BY_ID_MARKED
+    row = connection().execute(statement, params).one_or_none()
+    if row is None:
+        raise NotFound(f"Board {board_id} not found.")
+    return (ROW_JSON if viewer is None else MARKED_ROW_JSON)((row,))[0]
+
+
+def list_boards(args: dict[str, Any], page: PageRequest, viewer: TokenUser | None = None) -> Page:
+    """One page of boards: `args` holds the filters (`author_id`, `q`) and `sort`."""
+    return _page(args, page, viewer)
+
+
+def feed(reader: TokenUser, page: PageRequest) -> Page:
+    """One page of the boards of the users `reader` follows, newest first."""
+    return _page({"followed_by": reader.id}, page, reader)
+
+
+def _filter_params(
+    args: dict[str, Any], dialect: str
+) -> tuple[set[str], dict[str, Any], tuple[str, int, int] | None]:
+    """The filters a list request asks for, their bind parameters, and the shape of the search
+    terms (services/search.py) when there is a `q`; `_conditions` turns the names into the WHERE."""
+    filters: set[str] = set()
+    params: dict[str, Any] = {}
+    search_shape = None
+    if "author_id" in args:
+        filters.add("author_id")
+        params["author_id"] = args["author_id"]
+    if "q" in args:
+        terms = search.prepare(args["q"], dialect)
+        search_shape = terms.shape
+        params |= terms.params
+    if "followed_by" in args:
+        filters.add("followed_by")
+        params["follower_id"] = args["followed_by"]
+    return filters, params, search_shape
+
+
+def _conditions(filters: frozenset[str]) -> list[ColumnElement[bool]]:
+    """The WHERE of a list for a set of filters (see `_filter_params` for their parameters)."""
+    conditions: list[ColumnElement[bool]] = []
+    if "author_id" in filters:
+        conditions.append(Board.author_id == bindparam("author_id"))
+    if "before" in filters:
+        conditions.append(Board.id < bindparam("before"))
+    if "followed_by" in filters:
+        author = Board.author_id + 0 if "dense" in filters else Board.author_id
+        conditions.append(author.in_(FOLLOWEES))
+    if "dense" in filters:
+        conditions.append(Board.id <= bindparam("newest"))
+    return conditions
+
+
+@functools.cache
+def _statements(
+    filters: frozenset[str], sort: str, marked: bool, search_shape: tuple[str, int, int] | None = None
+) -> tuple[Select[Any], Any]:
+    """The page query and the count query for a set of filters, an order, whether the reader's
+    marks come along and the shape of the search terms (services/search.py), built once."""
+    conditions = _conditions(filters)
+    rows = BOARD_ROWS_MARKED if marked else BOARD_ROWS
+    order = ORDERS.get(sort, ORDERS["new"])
+    if search_shape is not None:
+        # The full-text index narrows the boards (and, newest first, may lead the walk).
+        drive = sort == "new" and "author_id" not in filters and search.drives(search_shape)
+        rows = search.restrict(rows, search_shape, drive=drive, before="before" in filters)
+        if drive:
+            order = search.NEWEST_FIRST
+        elif sort == "relevance":
+            order = (search.title_first(search_shape), Board.id.desc())
+    page = rows.where(*conditions).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+    if "dense" in filters:
+        for dialect in ("mysql", "mariadb"):
+            page = page.with_hint(Board, "FORCE INDEX (PRIMARY)", dialect)
+    if "followed_by" in filters:
+        count = FEED_TOTAL  # _page runs it first, for every feed page
+    elif search_shape is not None:
+        index_count = None if conditions else search.count(search_shape)
+        count = (
+            index_count
+            if index_count is not None
+            else search.restrict(COUNT_ALL, search_shape).where(*conditions)
+        )
+    elif conditions:
+        count = COUNT_ALL.where(*conditions)
+    else:
+        count = BOARDS_IN_TABLE
+    return page, count
+
+
+def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) -> Page:
+    if request.before is not None and request.page != 1:
+        raise Invalid(VALIDATION_FAILED, errors={"query": {"before": [BEFORE_WITH_PAGE]}})
+    sort = args.get("sort", "new")
+    conn = connection()
+    filters, params, search_shape = _filter_params(args, conn.dialect.name)
+    if viewer is not None:
+        params["viewer"] = viewer.id
+    size = request.page_size
+    known_total = None
+    if "followed_by" in filters:
+        known_total, table, newest = conn.execute(FEED_TOTAL, params).one()
+        reach = size if request.before is not None else request.offset + size
+        if walks_by_id(known_total, table or 0, reach):
+            filters.add("dense")
+            params["newest"] = newest
+    if request.before is not None:
+        filters.add("before")
+    marked = viewer is not None
+    page_stmt, count_stmt = _statements(frozenset(filters), sort, marked, search_shape)
+
+    if request.before is not None:
+        # One row more than the page tells whether a next page exists.
+        keyset_params = {**params, "before": request.before, "limit": size + 1, "offset": 0}
+        rows = conn.execute(page_stmt, keyset_params).all()
+        next_before = None
+        if len(rows) > size:
+            rows = rows[:size]
+            next_before = rows[-1].id
+        return Page((MARKED_ROW_JSON if marked else ROW_JSON)(rows), None, next_before)
+    total = known_total if known_total is not None else conn.execute(count_stmt, params).scalar()
+    if total is None:
+        # The counter row is gone (a table emptied by hand, say): count the slow, exact way.
+        total = conn.execute(COUNT_ALL).scalar_one()
+    offset = request.offset
+    rows = []
+    # A page past the end is empty without asking: a huge page number must not reach SQL.
+    if offset < total:
+        rows = conn.execute(page_stmt, {**params, "limit": size, "offset": offset}).all()
+    next_before = None
+    if rows and offset + len(rows) < total and sort == "new":
+        next_before = rows[-1].id
+    return Page((MARKED_ROW_JSON if marked else ROW_JSON)(rows), total, next_before)
+
+
+def walks_by_id(feed: int, table: int, reach: int) -> bool:
+    """Whether a feed page is cheaper found by walking all boards newest first than through the
+    author index. The walk reads about `reach * table / feed` boards to find `reach` of the feed's
+    (the share of the feed among all boards); the author index reads the whole feed and sorts it."""
+    return reach * table < feed * feed
+
+
+# A check of the request's If-Match against the written fields of the stored board (their
+# representation: schemas.board.written_json); it raises PreconditionFailed when stale.
+IfMatch = Callable[[dict[str, Any]], None]
+
+
+def update_board(board_id: int, editor: TokenUser, data: dict[str, Any], if_match: IfMatch) -> dict[str, Any]:
+    """Change the board's title and/or content (its author or an admin); its JSON body after."""
+    board = _writable_board(board_id, editor, if_match)
+    # Only what differs: a write that changes nothing is no edit, and leaves updated_at alone.
+    changes = {field: value for field, value in data.items() if getattr(board, field) != value}
+    if changes:
+        params = {**changes, "board_id": board_id, "now": utcnow()}
+        connection().execute(_edit(frozenset(changes)), params)
+    return read_board(board_id)  # the row as this transaction wrote it
+
+
+def delete_board(board_id: int, editor: TokenUser, if_match: IfMatch) -> None:
+    """Delete the board (its author or an admin): its comments, likes and scraps go by ON DELETE
+    CASCADE (replies included: nothing outside them counts them), and the triggers move the counts."""
+    _writable_board(board_id, editor, if_match)
+    connection().execute(DELETE_BOARD, {"board_id": board_id})
+
+
+def _writable_board(board_id: int, editor: TokenUser, if_match: IfMatch) -> Any:
+    """The board, locked for this request's write (models/row_lock.py), after the checks: not
+    found, forbidden for anyone but its author and admins, a stale If-Match."""
+    board = lock_row(Board.__table__, board_id, *LOCKED_COLUMNS)
+    if board is None:
+        raise NotFound(f"Board {board_id} not found.")
+    if editor.id != board.author_id and not editor.is_admin:
+        raise Forbidden("Only the owner or an admin may do this.")
+    if_match(written_json(board.title, board.content, board.updated_at))
+    return board
+
+
+@functools.cache
+def _edit(fields: frozenset[str]) -> Update:
+    values = {name: bindparam(name) for name in fields}
+    values |= {"updated_at": bindparam("now"), "version": Board.version + 1}
+    return update(Board).where(Board.id == bindparam("board_id")).values(values)
