@@ -21,7 +21,7 @@ from db import compare_type, db, engine_options, init_database
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from ops import cli, mailer
-from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
+from resources import auth, boards, comments, feed, health, home, marks, messages, users  # noqa: F401 (they add routes to the Boards, Comments and Users blueprints)
 from resources.openapi_examples import ErrorExamplesPlugin
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
@@ -112,7 +112,7 @@ class Config:
 
 
 class BoardApi(Api):
-    """flask-smorest's Api, answering every HTTP error in the one error shape of CONTRACT §2."""
+    """flask-smorest's Api, answering every HTTP error in the one error shape (errors.py)."""
 
     ERROR_SCHEMA = ErrorSchema
 
@@ -165,11 +165,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mailer.init_mail(app)
     init_jwt(app)
 
-    # resources.marks and resources.follows, imported above, add their routes to the Users and
-    # Boards blueprints (their tags).
-    assert follows.users_blp is users.blp and follows.boards_blp is boards.blp
-    for module in (auth, users, boards, comments, messages, health):
-        api.register_blueprint(module.blp)
+    api.register_blueprint(auth.blp)
+    api.register_blueprint(users.blp)
+    api.register_blueprint(boards.blp)
+    api.register_blueprint(comments.blp)
+    api.register_blueprint(messages.blp)
+    api.register_blueprint(health.blp)
     init_rate_limits(app)
     app.register_blueprint(
         FlaskBlueprint(

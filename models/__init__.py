@@ -1,6 +1,6 @@
 from models.board import Board
 from models.comment import Comment
-from models.follow import Follow, FollowState
+from models.follow import Follow
 from models.mark import BoardLike, BoardScrap, CommentLike
 from models.message import Message
 from models.revoked_token import RevokedToken
@@ -14,7 +14,6 @@ __all__ = [
     "Comment",
     "CommentLike",
     "Follow",
-    "FollowState",
     "Message",
     "RevokedToken",
     "TableCount",

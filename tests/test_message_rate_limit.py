@@ -10,8 +10,8 @@ import redis
 from flask import Flask
 
 from db import db
-from resources.auth_limits import FAILED_LOGINS
 from resources.messages import MESSAGE_RATE_LIMITED
+from security.auth_limits import FAILED_LOGINS
 from tests.conftest import PASSWORD, bearer, error, make_app
 from tests.servers import REDIS_SERVER, RedisServer
 from tests.support_messages import unread_of

@@ -143,8 +143,9 @@ def test_logout_all_is_deterministic_within_one_second(app, client, make_user):
         with app.app_context():
             user = db.session.get(User, user_id)
             before = issue_tokens(user, fresh=True)
-            blocklist.revoke_user_tokens(user)
+            blocklist.revoke_user_tokens(user_id)
             db.session.commit()
+            db.session.refresh(user)
             after = issue_tokens(user, fresh=True)
         if claims(before["access_token"])["iat"] == claims(after["access_token"])["iat"]:
             break
