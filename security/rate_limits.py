@@ -2,7 +2,7 @@
 X-RateLimit-* headers, each configurable and documented in the OpenAPI document.
 
 A resource limits an operation with `@rate_limit(blp, RateLimit(...))` on its view method (the
-limits of logins, registrations, refreshes and password changes are in security/auth_limits.py;
+limits of logins, registrations, refreshes and password changes are in resources/auth_limits.py;
 docs/rate-limits-and-passwords.md shows how to add one). Counters live in Redis when REDIS_URL is
 set, so that every instance shares them; in memory otherwise (per process), and in memory during a
 Redis outage, so that an outage never turns logins into errors.
