@@ -7,7 +7,10 @@ covers both its jti and its family.
 Revoking every token of a user (logout-all, password change) stores nothing per token: the
 user's generation counter moves past the `gen` claim of every token issued so far. That check
 reads the user row, which the JWT user loader needs anyway: the row and the revocation lookup
-come from one SQL statement (database store), and the loader finds the row in the session.
+come from one SQL statement (database store), and the loader finds the row in `g`.
+
+Revocations are part of the request's unit of work. The two that a refusal itself makes (the
+login of a replayed refresh token) are kept although the request then fails (db.keep_on_refusal).
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy import bindparam, update
 
-from db import utcnow
+from db import connection, keep_on_refusal, utcnow
 from models import TokenUser, User
 from security.revocation_stores import DatabaseStore, RedisStore, RevocationStore
 
@@ -74,22 +78,34 @@ def revoke_token(payload: Mapping[str, Any], *, family: bool = False) -> None:
 def rotate(payload: Mapping[str, Any]) -> bool:
     """Revoke a refresh token as it is used. False when another request used it first: both
     passed the revocation check at once, and only one may get new tokens, else rotation and
-    reuse detection would split into two live chains. The loser is treated as a replay.
+    reuse detection would split into two live chains. The loser is treated as a replay: its
+    login is revoked, and stays so when the caller then refuses the request.
     """
     if store().revoke_once(payload["jti"], token_expiry(payload)):
         return True
-    revoke({payload["fam"]: family_expiry()})
+    revoke_replayed_login(payload["fam"])
     return False
 
 
-def revoke_user_tokens(user: User, *, keep_family: str | None = None) -> None:
-    """Void every token issued to `user` so far, except those of the login `keep_family`.
+def revoke_replayed_login(family: str) -> None:
+    """Revoke the login of a refresh token used twice, for good: the request that found the
+    replay is refused, and its unit of work commits the revocation all the same."""
+    revoke({family: family_expiry()})
+    keep_on_refusal()
 
-    Part of the caller's transaction (a password change commits its new hash with it).
-    The increment runs in SQL, so two concurrent calls both count.
-    """
-    user.token_generation = User.token_generation + 1
-    user.kept_token_family = keep_family
+
+# The generation moves in SQL, so two concurrent calls both count.
+BUMP_TOKEN_GENERATION = (
+    update(User)
+    .where(User.id == bindparam("user_id"))
+    .values(token_generation=User.token_generation + 1, kept_token_family=bindparam("keep_family"))
+)
+
+
+def revoke_user_tokens(user_id: int, *, keep_family: str | None = None) -> None:
+    """Void every token issued to the user so far, except those of the login `keep_family`.
+    Part of the caller's unit of work (a password change commits its new hash with it)."""
+    connection().execute(BUMP_TOKEN_GENERATION, {"user_id": user_id, "keep_family": keep_family})
 
 
 def voided_by_user(payload: Mapping[str, Any]) -> bool:
@@ -115,7 +131,7 @@ def is_token_revoked(payload: Mapping[str, Any]) -> bool:
     if not found:
         return False
     if payload.get("type") == "refresh" and family and family not in found:
-        revoke({family: family_expiry()})
+        revoke_replayed_login(family)
     return True
 
 

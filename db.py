@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, SessionTransaction
 from sqlalchemy.types import TypeEngine
 
@@ -147,6 +148,8 @@ def rollback() -> None:
 
 # Callables to run once the context's transaction has committed (see `after_commit`).
 _AFTER_COMMIT = "_board_api_after_commit"
+# Set by `keep_on_refusal`: the unit of work commits even though the request ends in a refusal.
+_KEEP_ON_REFUSAL = "_board_api_keep_on_refusal"
 
 
 @contextmanager
@@ -156,14 +159,24 @@ def transaction() -> Iterator[None]:
 
     The view layer owns it (resources/blueprint.py runs every view inside one); services and
     models only run statements. What must happen only once the work is durable (a mail) is
-    handed to `after_commit`.
+    handed to `after_commit`; what a refusal itself must leave behind, to `keep_on_refusal`.
     """
     try:
         yield  # the connection is taken at the first statement: a view that runs none takes none
+    except Exception as error:
+        g.pop(_AFTER_COMMIT, None)
+        # A database error leaves nothing worth keeping (the statement itself may have failed).
+        if g.pop(_KEEP_ON_REFUSAL, False) and not isinstance(error, SQLAlchemyError):
+            commit()
+        else:
+            rollback()
+        raise
     except BaseException:
         g.pop(_AFTER_COMMIT, None)
+        g.pop(_KEEP_ON_REFUSAL, None)
         rollback()
         raise
+    g.pop(_KEEP_ON_REFUSAL, None)
     commit()
     for callback in g.pop(_AFTER_COMMIT, ()):
         callback()
@@ -180,6 +193,14 @@ def savepoint() -> Iterator[None]:
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` after the current unit of work commits; never when it rolls back."""
     g.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def keep_on_refusal() -> None:
+    """Commit the current unit of work's statements even if the request then ends in a refusal
+    (an exception other than a database error), instead of rolling them back: for what the
+    refusal must leave behind, such as the revoked login of a replayed refresh token. Its
+    `after_commit` callbacks still run only for a request that succeeds."""
+    setattr(g, _KEEP_ON_REFUSAL, True)
 
 
 def _rollback_connection() -> None:

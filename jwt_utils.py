@@ -163,7 +163,7 @@ def init_jwt(app: Flask) -> None:
 
     @jwt.user_lookup_loader
     def load_user(header: dict, payload: dict) -> TokenUser | None:
-        # Loaded by the revocation check already: this comes from the session, not the database.
+        # Loaded by the revocation check already: this comes from `g`, not the database.
         return TokenUser.from_token(payload)
 
 

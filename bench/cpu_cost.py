@@ -157,14 +157,15 @@ def build(database: Path) -> tuple[Callable, Callable, dict[str, Callable]]:
     from flask_migrate import upgrade
 
     from app import create_app
-    from db import db
+    from db import db, transaction
 
     api = create_app()
     with api.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         from ops import seed
 
-        seed.seed(200, 10_000, "seed-password")
+        with transaction():
+            seed.seed(200, 10_000, "seed-password")
         db.session.remove()
     login = environ("POST", "/auth/login", {"username": "seed_1", "password": "seed-password"})
     token = json.loads(call(api, login)[1])["access_token"]

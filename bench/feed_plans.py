@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import bindparam, func, insert, select, text
 
 from app import create_app
-from db import connection, db, utcnow
+from db import connection, db, transaction, utcnow
 from models import Board, Follow, User
 from ops.seed import seed
 from services.boards import BOARD_ROWS, FEED_TOTAL, FOLLOWEES, _statements
@@ -58,7 +58,8 @@ def prepare(url: str, boards: int) -> int:
     """Schema, seed and follows; returns the follower's id."""
     db.drop_all()
     db.create_all()
-    seed(USERS, boards, "seed password 123")
+    with transaction():
+        seed(USERS, boards, "seed password 123")
     follower = User(username="follower", email="follower@example.com", password_hash="x")
     db.session.add(follower)
     db.session.commit()

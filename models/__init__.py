@@ -1,7 +1,7 @@
 from models import board_search  # noqa: F401 (the search index, made beside boards by create_all)
 from models.board import Board
 from models.comment import Comment
-from models.follow import Follow, FollowState
+from models.follow import Follow
 from models.idempotency_key import IdempotencyKey
 from models.mark import BoardLike, BoardScrap, CommentLike
 from models.message import Message
@@ -16,7 +16,6 @@ __all__ = [
     "Comment",
     "CommentLike",
     "Follow",
-    "FollowState",
     "IdempotencyKey",
     "Message",
     "RevokedToken",

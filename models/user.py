@@ -1,3 +1,5 @@
+"""Users: the table, the token's view of a user (TokenUser), and password hashing."""
+
 from __future__ import annotations
 
 import contextlib
@@ -12,23 +14,40 @@ from flask import g
 from sqlalchemy import String, bindparam, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from db import UTCDateTime, connection, db, exact_string, utcnow
+from db import UTCDateTime, UTCTimestampText, connection, db, exact_string, utcnow
 
 if TYPE_CHECKING:
     from models.board import Board
 
-# argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Ids of a signed 64-bit column: anything beyond it cannot exist (and would overflow the query).
 MAX_USER_ID = 2**63 - 1
+# argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the user does not exist, so that a login for an unknown name costs
 # as much as one with a wrong password and reveals nothing through its timing. Written out rather
-# than hashed at import (which cost every worker's boot ~30 ms); made with `_hasher`'s parameters,
+# than hashed at import (which slowed every worker's boot); made with `_hasher`'s parameters,
 # which a test holds (a change of parameters must write a new one).
 _DUMMY_HASH = (
     "$argon2id$v=19$m=19456,t=2,p=1$b7SXwcpu3RrTQJ4CI9wDNA$OXWUPLnXGbJ9F96nfhHx5EMRO81FtZ5q4qqQL9VFQWs"
 )
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash that just verified was made with parameters weaker than today's: the
+    caller then stores a new hash of the password, which it has in hand only now."""
+    return _hasher.check_needs_rehash(password_hash)
 
 
 def burn_password_check(password: str) -> None:
@@ -54,7 +73,7 @@ class User(db.Model):
     token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # The login (token family) that changed the password keeps its older-generation tokens.
     kept_token_family: Mapped[str | None] = mapped_column(String(64))
-    # CONTRACT §9: moved by models/follow.py in the transaction of the follow itself.
+    # Moved by services/follows.py in the transaction of the follow itself.
     follower_count: Mapped[int] = mapped_column(default=0, server_default="0")
     following_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # The user's boards, kept by triggers on boards (models/board.py): the feed's total is the sum
@@ -80,29 +99,9 @@ class User(db.Model):
     def _normalise_email(self, key: str, value: str) -> str:
         return value.strip().lower()
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
-
-    def check_password(self, password: str) -> bool:
-        """Verify, and upgrade the stored hash when the parameters have been raised since."""
-        try:
-            _hasher.verify(self.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
-        if _hasher.check_needs_rehash(self.password_hash):
-            self.set_password(password)
-        return True
-
     @property
     def token_stamp(self) -> int:
         return account_stamp(self.created_at)
-
-    @classmethod
-    def find_by_login(cls, login: str) -> User | None:
-        """Look a user up by username or email, both case-insensitively."""
-        key = login.strip().lower()
-        column = cls.email if "@" in key else cls.username_lower
-        return db.session.execute(db.select(cls).where(column == key)).scalar_one_or_none()
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"
@@ -118,8 +117,8 @@ def account_stamp(created_at: datetime) -> int:
 @dataclass(frozen=True, slots=True)
 class TokenUser:
     """The user of a token, as every authenticated request reads it: a plain row, not an ORM
-    object (loading one through the ORM cost three times the query: a tenth of GET /auth/me).
-    `current_user` is one of these; a view that changes the user loads the `User` itself.
+    object (loading one through the ORM cost three times the query). `current_user` is one of
+    these; the services change a user with statements of their own (services/users.py).
     """
 
     id: int
@@ -177,3 +176,12 @@ class TokenUser:
 # Built once, with bind parameters: building a statement costs more than running it.
 TOKEN_USER_COLUMNS = [getattr(User, name) for name in TokenUser.__dataclass_fields__]
 TOKEN_USER_BY_ID = select(*TOKEN_USER_COLUMNS).where(User.id == bindparam("user_id"))
+# A profile's columns (schemas/user.py), created_at selected as the text its JSON shows.
+PUBLIC_COLUMNS = (
+    User.id,
+    User.username,
+    UTCTimestampText.of(User.created_at),
+    User.follower_count,
+    User.following_count,
+)
+PRIVATE_COLUMNS = (*PUBLIC_COLUMNS, User.email, User.is_admin)

@@ -1,13 +1,15 @@
-"""`flask` commands for operators."""
+"""`flask` commands for operators. Each runs in one unit of work, as a request does: all of its
+work is committed when it succeeds, none when it fails."""
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 import blocklist
-from db import commit, utcnow
-from models import User, idempotency_key
+from db import transaction, utcnow
+from models import idempotency_key
 from ops import seed
+from services.users import set_admin
 
 tokens_cli = AppGroup("tokens", help="Token revocation store.")
 users_cli = AppGroup("users", help="User administration.")
@@ -17,10 +19,11 @@ users_cli = AppGroup("users", help="User administration.")
 def prune_tokens() -> None:
     """Delete revocation entries whose tokens have expired anyway, and the idempotency keys of
     creates older than 24 hours (which no longer replay)."""
-    click.echo(f"Pruned {blocklist.prune()} expired revocation entries.")
-    pruned = idempotency_key.prune(utcnow())
-    commit()
-    click.echo(f"Pruned {pruned} idempotency keys older than 24 hours.")
+    with transaction():
+        pruned = blocklist.prune()
+        keys = idempotency_key.prune(utcnow())
+    click.echo(f"Pruned {pruned} expired revocation entries.")
+    click.echo(f"Pruned {keys} idempotency keys older than 24 hours.")
 
 
 @users_cli.command("make-admin")
@@ -28,12 +31,11 @@ def prune_tokens() -> None:
 @click.option("--revoke", is_flag=True, help="Take admin rights away instead.")
 def make_admin(username: str, revoke: bool) -> None:
     """Grant (or with --revoke, take away) admin rights: the only way to make an admin."""
-    user = User.find_by_login(username)
-    if user is None:
+    with transaction():
+        name = set_admin(username, not revoke)
+    if name is None:
         raise click.ClickException(f"No user named {username!r}.")
-    user.is_admin = not revoke
-    commit()
-    click.echo(f"{user.username} is {'now' if user.is_admin else 'no longer'} an admin.")
+    click.echo(f"{name} is {'no longer' if revoke else 'now'} an admin.")
 
 
 @click.command("seed")
@@ -44,7 +46,8 @@ def make_admin(username: str, revoke: bool) -> None:
 def seed_command(users: int, boards: int, password: str) -> None:
     """Bulk demo data: users named seed_N and boards spread over them (or over existing users)."""
     try:
-        report = seed.seed(users, boards, password)
+        with transaction():
+            report = seed.seed(users, boards, password)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     made = f"{report.users} users"

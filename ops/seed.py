@@ -2,7 +2,8 @@
 
 Rows go in through SQLAlchemy Core `INSERT ... executemany` in batches (no ORM objects, no
 request per row), and every seeded user shares one argon2 hash computed once: hashing is
-deliberately slow (~50 ms), so a hash per user would dominate the run.
+deliberately slow, so a hash per user would dominate the run. The caller owns the transaction
+(`flask seed` runs in one unit of work).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from datetime import timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
-from db import db, utcnow
+from db import connection, utcnow
 from models import Board, User
+from models.user import hash_password
 
 PREFIX = "seed_"
 EMAIL_DOMAIN = "example.com"
@@ -39,8 +41,8 @@ def next_seed_number() -> int:
     """1 + the highest number among earlier seeded users, so that a second run adds new names
     (seed_201, …) instead of colliding with seed_1, … (or with a person who took such a name)."""
     like = PREFIX.replace("_", "\\_") + "%"  # `_` is a LIKE wildcard
-    names = db.session.execute(
-        db.select(User.username_lower, User.email).where(
+    names = connection().execute(
+        select(User.username_lower, User.email).where(
             User.username_lower.like(like, escape="\\") | User.email.like(like, escape="\\")
         )
     )
@@ -61,22 +63,15 @@ def _batched(rows: Any, size: int) -> Any:
 def _insert_in_batches(table: Any, rows: Any) -> int:
     count = 0
     for batch in _batched(rows, BATCH_SIZE):
-        db.session.execute(insert(table), batch)
-        db.session.commit()
+        connection().execute(insert(table), batch)
         count += len(batch)
     return count
-
-
-def _hash_once(password: str) -> str:
-    probe = User()  # never added to the session: only its hashing is used
-    probe.set_password(password)
-    return probe.password_hash
 
 
 def seed_users(count: int, password: str) -> list[int]:
     """Insert `count` users sharing one password; returns their ids."""
     start = next_seed_number()
-    password_hash = _hash_once(password)
+    password_hash = hash_password(password)
     now = utcnow()
     names = [f"{PREFIX}{n}" for n in range(start, start + count)]
     rows = (
@@ -93,7 +88,7 @@ def seed_users(count: int, password: str) -> list[int]:
     _insert_in_batches(User.__table__, rows)
     ids: list[int] = []
     for chunk in _batched(names, 500):
-        ids += db.session.scalars(db.select(User.id).where(User.username_lower.in_(chunk))).all()
+        ids += connection().scalars(select(User.id).where(User.username_lower.in_(chunk))).all()
     return sorted(ids)
 
 
@@ -118,14 +113,13 @@ def seed_boards(count: int, author_ids: list[int]) -> int:
 def seed(users: int, boards: int, password: str) -> SeedReport:
     started = time.perf_counter()
     user_ids = seed_users(users, password) if users else []
-    author_ids = user_ids or list(db.session.scalars(db.select(User.id).order_by(User.id)))
+    author_ids = user_ids or list(connection().scalars(select(User.id).order_by(User.id)))
     if boards and not author_ids:
         raise ValueError("There are no users to write the boards: pass --users too.")
     made_boards = seed_boards(boards, author_ids) if boards else 0
     first, last = (None, None)
     if user_ids:
-        first, last = (
-            db.session.get(User, user_ids[0]).username,  # type: ignore[union-attr]
-            db.session.get(User, user_ids[-1]).username,  # type: ignore[union-attr]
-        )
+        ends = select(User.id, User.username).where(User.id.in_((user_ids[0], user_ids[-1])))
+        names = dict(connection().execute(ends).all())
+        first, last = names[user_ids[0]], names[user_ids[-1]]
     return SeedReport(len(user_ids), made_boards, first, last, time.perf_counter() - started)

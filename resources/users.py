@@ -1,31 +1,30 @@
+"""/users: public profiles, changes by the user or an admin, deletion, and follows (follow,
+unfollow, followers, following). The rules are in services/users.py and services/follows.py."""
+
 from typing import Any
 
-from flask import Response
+from flask import Response, jsonify
 from flask.views import MethodView
-from flask_jwt_extended import current_user, get_current_user, get_jwt, verify_jwt_in_request
-from flask_smorest import abort
-from sqlalchemy import func
-from sqlalchemy.orm.attributes import flag_modified
+from flask_jwt_extended import get_current_user, get_jwt
 
-import blocklist
-from db import commit, db
 from errors import ErrorSchema
-from jwt_utils import BEARER_AUTH, UNAUTHORIZED_DOC, auth_required
-from models import Board, TokenUser, User
-from models.follow import delete_follows_of_user, is_following
-from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_admin, save_user
-from resources.auth_limits import NAME_CONFLICTS, WRONG_CURRENT_PASSWORDS, note_failed_password
+from jwt_utils import auth_optional, auth_required
 from resources.blueprint import Blueprint
 from resources.openapi_examples import validation_example
-from resources.pagination import PAGE_SIZES, page_request, paginate, respond_page
-from schemas import BoardSchema, UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
+from resources.pagination import PAGE_SIZES, page_request, respond_page
+from schemas import (
+    BoardSchema,
+    FollowStateSchema,
+    UserProfileSchema,
+    UserPublicSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
+from security.auth_limits import NAME_CONFLICTS, WRONG_CURRENT_PASSWORDS
 from security.headers import mark_no_store, no_store
-from security.passwords import password_policy_errors
 from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
-from services.comments import delete_comments_of_user
-from services.email_change import notify_email_change
-from services.marks import delete_marks_of_user, my_scraps
-from services.messages import delete_messages_of_user
+from services import follows, users
+from services.marks import my_scraps
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
@@ -33,20 +32,14 @@ blp = Blueprint(
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such user."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither this user nor an admin (error: forbidden)."}
-PUBLIC_FIELDS = tuple(UserPublicSchema().fields)
-PRIVATE_FIELDS = tuple(UserSchema().fields)
-
-
-def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404, message=f"User {user_id} not found.")
-    return user
-
-
-def may_see_private(user: User) -> bool:
-    viewer: TokenUser | None = get_current_user()
-    return viewer is not None and (viewer.id == user.id or viewer.is_admin)
+CONFLICT_DOC = {
+    "schema": ErrorSchema,
+    "description": "Username or email already taken (error: username_taken or email_taken).",
+}
+FOLLOW_SELF_DOC = {
+    "schema": ErrorSchema,
+    "description": "You cannot follow yourself (error: cannot_follow_self).",
+}
 
 
 @blp.route("")
@@ -54,41 +47,31 @@ class Users(MethodView):
     @blp.doc(operationId="listUsers")
     @blp.response(200, UserPublicSchema(many=True))
     @blp.paginate(**PAGE_SIZES)
-    def get(self, pagination_parameters: Any) -> list[User]:
+    def get(self, pagination_parameters: Any) -> Response:
         """List users' public profiles"""
-        stmt = db.select(User).order_by(User.id)
-        return paginate(stmt, db.select(func.count()).select_from(User), pagination_parameters)
+        return respond_page(users.list_users(page_request(pagination_parameters)), pagination_parameters)
 
 
 @blp.route("/<id:user_id>")
 class UserById(MethodView):
     @blp.doc(operationId="getUser")
-    @blp.doc(security=[{}, *BEARER_AUTH])
     @blp.response(
         200,
         UserProfileSchema,
         description="The profile; email and is_admin only for the user and admins, followed only "
         "with an access token.",
     )
-    @blp.alt_response(
-        401, schema=ErrorSchema, description=f"A token was sent and is unusable. {UNAUTHORIZED_DOC}"
-    )
+    @auth_optional(blp)
     @blp.alt_response(404, **NOT_FOUND_DOC)
-    def get(self, user_id: int) -> Any:
+    def get(self, user_id: int) -> Response:
         """Read a user's profile (with email when it is you, or you are an admin)"""
-        verify_jwt_in_request(optional=True)
-        user = get_user(user_id)
-        names = PRIVATE_FIELDS if may_see_private(user) else PUBLIC_FIELDS
-        if names is PRIVATE_FIELDS:
+        body = users.get_profile(user_id, get_current_user())
+        if "email" in body:  # the user's own profile, or an admin's view of it
             mark_no_store()
-        body: dict[str, Any] = {name: getattr(user, name) for name in names}
-        viewer: TokenUser | None = get_current_user()
-        if viewer is not None:
-            body["followed"] = viewer.id != user.id and is_following(viewer.id, user.id)
-        return body
+        return jsonify(body)
 
     @blp.doc(operationId="updateUser")
-    @validation_example(blp, {"json": {"current_password": ["Required to change your email."]}})
+    @validation_example(blp, {"json": {"current_password": [users.EMAIL_NEEDS_PASSWORD]}})
     @rate_limit(blp, WRONG_CURRENT_PASSWORDS, NAME_CONFLICTS)
     @no_store
     @auth_required(blp)
@@ -98,7 +81,7 @@ class UserById(MethodView):
     @blp.alt_response(403, **FORBIDDEN_DOC)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     @blp.alt_response(409, **CONFLICT_DOC)
-    def patch(self, data: dict[str, Any], user_id: int) -> User:
+    def patch(self, data: dict[str, Any], user_id: int) -> Response:
         """Change a user's username or email (the user or an admin), or the user's own password
 
         A password change needs a fresh token and `current_password`, and revokes every other login
@@ -112,21 +95,11 @@ class UserById(MethodView):
         from this address (REGISTER_RATE_LIMIT): this operation cannot probe for taken names any
         faster than registration can.
         """
-        user = get_user(user_id)
-        require_self_or_admin(user.id)
-        old_email = user.email
-        check_credentials(user, data)
-        if changes_email := data.get("email", old_email) != old_email:
-            # A reset link already mailed to the old address must not outlive the change. Written
-            # even when already empty: a reset job may store a token between this read and commit.
-            user.password_reset_digest = user.password_reset_expires_at = None
-            flag_modified(user, "password_reset_digest")
-        for field, value in data.items():
-            setattr(user, field, value)
-        save_user(user)
-        if changes_email:
-            notify_email_change(user.username, old_email, by_admin=current_user.id != user.id)
-        return user
+        claims = get_jwt()
+        body = users.update_user(
+            get_current_user(), user_id, data, fresh=claims["fresh"], family=claims.get("fam")
+        )
+        return jsonify(body)
 
     @blp.doc(operationId="deleteUser")
     @auth_required(blp)
@@ -135,72 +108,52 @@ class UserById(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, user_id: int) -> None:
         """Delete a user with their boards, comments, likes and scraps (the user with a fresh token, or an admin)"""
-        user = get_user(user_id)
-        require_self_or_admin(user.id)
-        if not current_user.is_admin:
-            require_fresh_token()
-        # First: it locks the user's row after those of lower ids (models/follow.py, lock order).
-        delete_follows_of_user(user.id)
-        delete_comments_of_user(user.id)
-        delete_marks_of_user(user.id)
-        # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
-        db.session.execute(db.delete(Board).where(Board.author_id == user.id))
-        delete_messages_of_user(user.id)
-        db.session.delete(user)
-        commit()
+        users.delete_user(get_current_user(), user_id, fresh=get_jwt()["fresh"])
 
 
-def check_credentials(user: User, data: dict[str, Any]) -> None:
-    """What a change asks of the caller beyond being the user or an admin, taking `password` and
-    `current_password` out of `data`: a password change (the user's own) needs a fresh token and
-    the current password, and so does a change of the user's own email; an admin changes another
-    user's email without them."""
-    own = current_user.id == user.id
-    new_email = data.get("email", user.email) != user.email
-    if "password" in data:
-        # The policy judges the password against the names the account will have.
-        names = {"username": data.get("username", user.username), "email": data.get("email", user.email)}
-        change_password(user, data.pop("password"), data.pop("current_password"), **names)
-    elif "current_password" in data:  # with an email (the schema holds the rest)
-        if not own:
-            abort(422, errors={"json": {"current_password": [ONLY_YOUR_OWN]}})
-        if new_email:
-            require_fresh_token()
-        check_current_password(user, data.pop("current_password"))
-    elif own and new_email:
-        require_fresh_token()
-        abort(422, errors={"json": {"current_password": ["Required to change your email."]}})
+@blp.route("/<id:user_id>/follow")
+class FollowUser(MethodView):
+    @auth_required(blp)
+    @blp.doc(operationId="followUser")
+    @blp.response(200, FollowStateSchema)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    @blp.alt_response(422, **FOLLOW_SELF_DOC)
+    def put(self, user_id: int) -> Response:
+        """Follow a user (idempotent)"""
+        return jsonify(follows.follow(get_current_user().id, user_id))
+
+    @auth_required(blp)
+    @blp.doc(operationId="unfollowUser")
+    @blp.response(200, FollowStateSchema)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    @blp.alt_response(422, **FOLLOW_SELF_DOC)
+    def delete(self, user_id: int) -> Response:
+        """Stop following a user (idempotent)"""
+        return jsonify(follows.unfollow(get_current_user().id, user_id))
 
 
-def change_password(
-    user: User, new_password: str, current_password: str, *, username: str, email: str
-) -> None:
-    """Only the user, freshly logged in and knowing the current password: a stolen or long-lived
-    token alone must not be able to lock the owner out. Admins cannot set passwords."""
-    if current_user.id != user.id:
-        abort(403, message="Only the user can change their own password.", error="forbidden")
-    require_fresh_token()
-    # Before the current password is checked: a refused new password costs no guess.
-    if problems := password_policy_errors(new_password, username=username, email=email):
-        abort(422, errors={"json": {"password": problems}})
-    check_current_password(user, current_password)
-    user.set_password(new_password)
-    blocklist.revoke_user_tokens(user, keep_family=get_jwt().get("fam"))
+@blp.route("/<id:user_id>/followers")
+class Followers(MethodView):
+    @blp.doc(operationId="listFollowers")
+    @blp.response(200, UserPublicSchema(many=True))
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    @blp.paginate(**PAGE_SIZES)
+    def get(self, user_id: int, pagination_parameters: Any) -> Response:
+        """List a user's followers, most recent follow first"""
+        page = follows.followers(user_id, page_request(pagination_parameters))
+        return respond_page(page, pagination_parameters)
 
 
-ONLY_YOUR_OWN = "Only used to change your own password or email."
-
-
-def check_current_password(user: User, current_password: str) -> None:
-    """422 for a wrong one, spent from the account's failed-login budget like a failed login."""
-    if not user.check_password(current_password):
-        note_failed_password()
-        abort(
-            422,
-            message="The current password is wrong.",
-            error="wrong_current_password",
-            errors={"json": {"current_password": ["Wrong password."]}},
-        )
+@blp.route("/<id:user_id>/following")
+class Following(MethodView):
+    @blp.doc(operationId="listFollowing")
+    @blp.response(200, UserPublicSchema(many=True))
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    @blp.paginate(**PAGE_SIZES)
+    def get(self, user_id: int, pagination_parameters: Any) -> Response:
+        """List the users a user follows, most recent follow first"""
+        page = follows.following(user_id, page_request(pagination_parameters))
+        return respond_page(page, pagination_parameters)
 
 
 PRIVATE_DOC = {"Cache-Control": {"description": "`no-store`: private data", "schema": {"type": "string"}}}

@@ -1,4 +1,6 @@
-"""Follows and the feed (CONTRACT §9). Followers and followees are listed as UserPublicSchema."""
+"""Follows and the feed. Followers and followees are listed as UserPublicSchema."""
+
+from typing import Any
 
 from marshmallow import Schema, fields
 
@@ -14,6 +16,11 @@ class FollowStateSchema(Schema):
     follower_count = fields.Integer(
         required=True, dump_only=True, metadata={"description": "This user's followers", "example": 3}
     )
+
+
+def follow_state_json(*, followed: bool, follower_count: int) -> dict[str, Any]:
+    """FollowStateSchema's dump (tests/test_shapes.py holds them equal)."""
+    return {"followed": followed, "follower_count": follower_count}
 
 
 class FeedArgsSchema(Schema):

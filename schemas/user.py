@@ -3,7 +3,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas.text import SINGLE_LINE
-from schemas.timestamps import ID_DOC, timestamp
+from schemas.timestamps import ID_DOC, iso, timestamp
 from security.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, password_policy_errors
 
 # `(?![\s\S])` is the end of input in Python and in the ECMA dialect of OpenAPI documents alike:
@@ -154,3 +154,42 @@ class UserUpdateSchema(Schema):
         if "email" in data:
             data["email"] = data["email"].strip().lower()
         return data
+
+
+# The JSON of each user shape, built by hand from named fields (a Row, a TokenUser: anything with
+# these attributes): exactly the schema's dump of the same data, which tests/test_shapes.py holds,
+# without marshmallow walking the fields on every request.
+
+
+def public_user_json(user: Any) -> dict[str, Any]:
+    """UserPublicSchema's dump."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "created_at": iso(user.created_at),
+        "follower_count": user.follower_count,
+        "following_count": user.following_count,
+    }
+
+
+def user_json(user: Any) -> dict[str, Any]:
+    """UserSchema's dump: the profile as the user and admins see it."""
+    body = public_user_json(user)
+    body["email"] = user.email
+    body["is_admin"] = bool(user.is_admin)
+    return body
+
+
+def profile_json(user: Any, *, private: bool, followed: bool | None = None) -> dict[str, Any]:
+    """UserProfileSchema's dump: email and is_admin when `private`, `followed` when not None."""
+    body = user_json(user) if private else public_user_json(user)
+    if followed is not None:
+        body["followed"] = bool(followed)
+    return body
+
+
+def me_json(user: Any) -> dict[str, Any]:
+    """MeSchema's dump."""
+    body = user_json(user)
+    body["unread_messages"] = user.unread_messages
+    return body

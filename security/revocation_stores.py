@@ -1,7 +1,7 @@
 """Where revocations live: the database table, or Redis when `REDIS_URL` is set.
 
 Only blocklist.py uses these; it picks one store at app start (`app.extensions["blocklist"]`).
-Both answer the same three primitives, keyed by token id (jti) or token family id, each entry
+Both answer the same primitives, keyed by token id (jti) or token family id, each entry
 kept until a given expiry:
 
 - `revoke(entries)`: remember each key until its expiry;
@@ -25,10 +25,11 @@ from typing import Any, Protocol
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from sqlalchemy import Select, bindparam, delete, exists, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, bindparam, delete, exists, func, insert, select
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from db import commit, connection, db, rollback
+from db import connection
 from models import RevokedToken
 from models.user import TOKEN_USER_BY_ID, TOKEN_USER_COLUMNS
 
@@ -71,31 +72,45 @@ def user_row(user_id: int) -> Sequence[Any] | None:
     return connection().execute(TOKEN_USER_BY_ID, {"user_id": user_id}).first()
 
 
+@functools.cache
+def _upsert_statement(dialect: str) -> Any:
+    """Insert an entry, or push an existing one's expiry later (never earlier): one statement per
+    dialect, built once. Two requests revoking one key at once both succeed."""
+    table = RevokedToken.__table__
+    if dialect == "sqlite":
+        statement = sqlite_insert(table)
+        return statement.on_conflict_do_update(
+            index_elements=[table.c.jti],
+            set_={"expires_at": func.max(table.c.expires_at, statement.excluded.expires_at)},
+        )
+    statement = mysql_insert(table)
+    return statement.on_duplicate_key_update(
+        expires_at=func.greatest(table.c.expires_at, statement.inserted.expires_at)
+    )
+
+
+# A key revoked already inserts nothing (rowcount 0): the primary key decides between racers.
+INSERT_ONCE = (
+    insert(RevokedToken)
+    .prefix_with("OR IGNORE", dialect="sqlite")
+    .prefix_with("IGNORE", dialect="mysql")
+    .prefix_with("IGNORE", dialect="mariadb")
+)
+PRUNE = delete(RevokedToken).where(RevokedToken.expires_at < bindparam("now"))
+
+
 class DatabaseStore:
-    """The `revoked_tokens` table: one indexed primary-key lookup per check."""
+    """The `revoked_tokens` table: one indexed primary-key lookup per check. Its writes are part
+    of the caller's unit of work."""
 
     def revoke(self, entries: Mapping[str, datetime]) -> None:
         """Revoking twice is harmless; the later expiry wins."""
-        for attempt in range(2):
-            try:
-                for key, expires_at in entries.items():
-                    db.session.merge(RevokedToken(jti=key, expires_at=expires_at))
-                commit()
-                return
-            except IntegrityError:
-                # A concurrent request inserted the same key between our SELECT and INSERT.
-                rollback()
-                if attempt:
-                    raise
+        conn = connection()
+        rows = [{"jti": key, "expires_at": expires_at} for key, expires_at in entries.items()]
+        conn.execute(_upsert_statement(conn.dialect.name), rows)
 
     def revoke_once(self, key: str, expires_at: datetime) -> bool:
-        db.session.add(RevokedToken(jti=key, expires_at=expires_at))
-        try:
-            commit()
-        except IntegrityError:
-            rollback()
-            return False
-        return True
+        return connection().execute(INSERT_ONCE, {"jti": key, "expires_at": expires_at}).rowcount == 1
 
     def revoked_among(self, keys: list[str]) -> set[str]:
         params = {f"k{i}": key for i, key in enumerate(keys)}
@@ -113,9 +128,7 @@ class DatabaseStore:
         return row[:width], {key for key, flag in zip(keys, row[width:], strict=True) if flag}
 
     def prune(self, now: datetime) -> int:
-        result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
-        commit()
-        return result.rowcount
+        return connection().execute(PRUNE, {"now": now}).rowcount
 
 
 class RedisStore:

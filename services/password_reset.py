@@ -21,21 +21,58 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Row, bindparam, select, update
 
-from db import commit, db, release, utcnow
+import blocklist
+from db import connection, transaction, utcnow
 from models import User
-from models.user import MAX_USER_ID
+from models.user import MAX_USER_ID, hash_password
 from ops.mailer import outbox, send_or_log
+from security.passwords import password_policy_errors
+from services import users
+from services.errors import Invalid
 
 RANDOM_BYTES = 32  # 256 bits: guessing one is out of reach whatever the rate limit
 TOKEN_PATTERN = re.compile(r"([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{43})")
 KEY_LABEL = b"board-api password reset v1"  # the derived key serves nothing else
+INVALID_RESET_TOKEN = "This reset link is invalid, used, expired or superseded: ask for a new one."
+
+# Built once, with bind parameters: building a statement costs more than running it.
+# The token is stored only while the row still has the email and password hash that were read:
+# an email change committed since the lookup voids pending resets, and must void this one too.
+STORE_TOKEN = (
+    update(User)
+    .where(
+        User.id == bindparam("user_id"),
+        User.email == bindparam("read_email"),
+        User.password_hash == bindparam("read_hash"),
+    )
+    .values(password_reset_digest=bindparam("digest"), password_reset_expires_at=bindparam("expires_at"))
+)
+PENDING_RESET = select(
+    User.id,
+    User.username,
+    User.email,
+    User.password_hash,
+    User.password_reset_digest,
+    User.password_reset_expires_at,
+).where(User.id == bindparam("user_id"))
+# Spends the reset and sets the new password at once, unless a concurrent confirmation spent it
+# or the password changed meanwhile: exactly one of two racing confirmations changes a row.
+SPEND_TOKEN = (
+    update(User)
+    .where(
+        User.id == bindparam("user_id"),
+        User.password_reset_digest == bindparam("digest"),
+        User.password_hash == bindparam("read_hash"),
+    )
+    .values(password_hash=bindparam("new_hash"), password_reset_digest=None, password_reset_expires_at=None)
+)
 
 
 def request_reset(email: str) -> None:
@@ -48,72 +85,81 @@ def request_reset(email: str) -> None:
 
 
 def send_reset_link(email: str) -> None:
-    user = User.find_by_login(email)
-    if user is None:
-        return  # nothing to send, and nothing to say: the requester got the same 202
-    token = issue_token(user)
-    commit()  # the token works before its mail can arrive
-    if token is None:
-        return  # the email changed since the lookup: the link must not go to the old address
-    message = reset_message(user, token)
-    release()  # the connection goes back to the pool before the mail (up to MAIL_TIMEOUT)
-    send_or_log(message)
+    """The outbox job of `request_reset`. It runs outside any request, so it owns its unit of
+    work, in an app context of its own: the token is committed (the link works before its mail
+    can arrive) and the connection is back in the pool before the mail goes (up to MAIL_TIMEOUT)."""
+    with current_app.app_context(), transaction():
+        message = reset_message_for(email)
+    if message is not None:
+        send_or_log(message)
 
 
-def issue_token(user: User) -> str | None:
-    """A new token for `user`, voiding any earlier one; part of the caller's transaction.
+def reset_message_for(email: str) -> Message | None:
+    """A new reset token for the account of `email`, voiding any earlier one, and its mail; None
+    when there is no such account, or its email changed since the lookup (the link must not go
+    to the old address)."""
+    account = users.find_by_login(email)
+    if account is None:
+        return None  # nothing to send, and nothing to say: the requester got the same 202
+    token = issue_token(account)
+    return None if token is None else reset_message(account.username, account.email, token)
 
-    None when the row no longer has the email and password hash that were read: an email change
-    committed since the lookup voids pending resets, and must void this one too."""
+
+def issue_token(account: Any) -> str | None:
+    """A new token for `account` (its id, email and password hash, as read), voiding any earlier
+    one; None when the row no longer has that email and password hash."""
     random_part = secrets.token_urlsafe(RANDOM_BYTES)
     lifetime = timedelta(seconds=current_app.config["PASSWORD_RESET_EXPIRES"])
-    digest, expires_at = _digest(random_part, user.password_hash), utcnow() + lifetime
-    result = db.session.execute(
-        update(User)
-        .where(User.id == user.id, User.email == user.email, User.password_hash == user.password_hash)
-        .values(password_reset_digest=digest, password_reset_expires_at=expires_at)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    params = {
+        "user_id": account.id,
+        "read_email": account.email,
+        "read_hash": account.password_hash,
+        "digest": _digest(random_part, account.password_hash),
+        "expires_at": utcnow() + lifetime,
+    }
+    if connection().execute(STORE_TOKEN, params).rowcount != 1:
         return None
-    # The row has them already: kept on the object without a second UPDATE at commit.
-    set_committed_value(user, "password_reset_digest", digest)
-    set_committed_value(user, "password_reset_expires_at", expires_at)
-    return f"{user.id}.{random_part}"
+    return f"{account.id}.{random_part}"
 
 
-def user_of_token(token: str) -> User | None:
+def confirm_reset(token: str, password: str) -> None:
+    """Set a new password with the token of a reset link, spending it; every token of the user is
+    revoked. A new password the policy refuses leaves the token usable."""
+    pending = pending_reset(token)
+    if pending is None:
+        raise invalid_reset_token()
+    if problems := password_policy_errors(password, username=pending.username, email=pending.email):
+        raise users.refused("password", problems)
+    params = {
+        "user_id": pending.id,
+        "digest": pending.password_reset_digest,
+        "read_hash": pending.password_hash,
+        "new_hash": hash_password(password),
+    }
+    if connection().execute(SPEND_TOKEN, params).rowcount != 1:  # a concurrent confirmation won
+        raise invalid_reset_token()
+    blocklist.revoke_user_tokens(pending.id)
+
+
+def pending_reset(token: str) -> Row[Any] | None:
     """The user whose pending reset this token is; None for a malformed, unknown, expired,
     superseded, used or forged token, or one made before the password last changed."""
     match = TOKEN_PATTERN.fullmatch(token)
     if match is None or int(match[1]) > MAX_USER_ID:
         return None
-    user = db.session.get(User, int(match[1]))
-    if user is None or user.password_reset_digest is None or user.password_reset_expires_at is None:
+    pending = connection().execute(PENDING_RESET, {"user_id": int(match[1])}).first()
+    if pending is None or pending.password_reset_digest is None or pending.password_reset_expires_at is None:
         return None
-    if user.password_reset_expires_at <= utcnow():
+    if pending.password_reset_expires_at <= utcnow():
         return None
-    expected = _digest(match[2], user.password_hash)
-    return user if hmac.compare_digest(expected, user.password_reset_digest) else None
+    expected = _digest(match[2], pending.password_hash)
+    return pending if hmac.compare_digest(expected, pending.password_reset_digest) else None
 
 
-def spend_token(user: User) -> bool:
-    """Clear the reset that user_of_token found, unless a concurrent request spent it or changed
-    the password meanwhile: True for exactly one of them. Part of the caller's transaction."""
-    result = db.session.execute(
-        update(User)
-        .where(
-            User.id == user.id,
-            User.password_reset_digest == user.password_reset_digest,
-            User.password_hash == user.password_hash,
-        )
-        .values(password_reset_digest=None, password_reset_expires_at=None)
-        .execution_options(synchronize_session=False)
+def invalid_reset_token() -> Invalid:
+    return Invalid(
+        INVALID_RESET_TOKEN, error="invalid_reset_token", errors={"json": {"token": [INVALID_RESET_TOKEN]}}
     )
-    if result.rowcount != 1:
-        return False
-    user.password_reset_digest = user.password_reset_expires_at = None
-    return True
 
 
 def _digest(random_part: str, password_hash: str) -> str:
@@ -127,9 +173,9 @@ def reset_link(token: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}{urlencode({'token': token})}"
 
 
-def reset_message(user: User, token: str) -> Message:
+def reset_message(username: str, email: str, token: str) -> Message:
     minutes = max(1, current_app.config["PASSWORD_RESET_EXPIRES"] // 60)
-    body = f"""Hello {user.username},
+    body = f"""Hello {username},
 
 someone (you, we hope) asked to reset the password of your Board API account.
 Follow this link to choose a new one. It works once, for {minutes} minutes:
@@ -141,4 +187,4 @@ POST /auth/password-reset/confirm {{"token": "{token}", "password": "<new passwo
 
 If you did not ask for this, ignore this mail: your password stays as it is.
 """
-    return Message(subject="Reset your Board API password", recipients=[user.email], body=body)
+    return Message(subject="Reset your Board API password", recipients=[email], body=body)

@@ -15,6 +15,7 @@ from db import db
 from ops.mailer import outbox
 from tests.comment_support import post_comment
 from tests.databases import ON_MYSQL, TEST_DATABASE_URL, SharedDatabase, scratch_database
+from tests.servers import REDIS_SERVER, RedisServer
 from tests.support import create_board
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -102,6 +103,19 @@ def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def redis_server(tmp_path) -> Iterator[RedisServer]:
+    """A private redis-server for one test (skipped where none is installed; .ci/run installs it)."""
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -196,7 +210,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def error(status: int, error_code: str, message: str) -> dict[str, Any]:
-    """The whole error body (errors.py)."""
+    """The whole error body (errors.py's one error shape)."""
     from http import HTTPStatus
 
     return {"code": status, "status": HTTPStatus(status).phrase, "message": message, "error": error_code}

@@ -1,4 +1,4 @@
-"""Admins are made with `flask users make-admin`, never through the API (CONTRACT §3, §4)."""
+"""Admins are made with `flask users make-admin`, never through the API."""
 
 from __future__ import annotations
 

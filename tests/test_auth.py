@@ -1,4 +1,4 @@
-"""CONTRACT §3: register, login, refresh (rotation), logout, me."""
+"""Register, login, refresh (rotation), logout, me."""
 
 import jwt
 import pytest

@@ -1,4 +1,4 @@
-"""Follows (CONTRACT §9): follow and unfollow, followers and following, counts on profiles, the
+"""Follows: follow and unfollow, followers and following, counts on profiles, the
 cascade of a deleted user, exact counts under concurrent requests."""
 
 from __future__ import annotations

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 from flask import Flask
 
 from db import db
-from resources.auth_limits import FAILED_LOGINS
 from resources.messages import MESSAGE_RATE_LIMITED
+from security.auth_limits import FAILED_LOGINS
 from tests.conftest import PASSWORD, bearer, error, make_app
-from tests.servers import REDIS_SERVER, RedisServer
+from tests.servers import RedisServer
 from tests.support_messages import unread_of
 
 LIMITED = error(429, "rate_limited", MESSAGE_RATE_LIMITED)
@@ -71,18 +70,6 @@ def test_the_login_limit_keeps_its_own_message(app, client, make_user):
     response = client.post("/auth/login", json=wrong)
     assert response.status_code == 429
     assert response.json["message"] == FAILED_LOGINS.message
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

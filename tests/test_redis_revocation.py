@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import jwt
 import pytest
@@ -25,16 +23,6 @@ pytestmark = pytest.mark.skipif(
 
 REVOKED = error(401, "token_revoked", "The token has been revoked.")
 STORE_DOWN = error(503, "store_unavailable", "The token store is unavailable; try again shortly.")
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Both are let past the revocation check together (a barrier inside it), as two workers would be
 when a client retries a refresh, or when a thief and the victim refresh at the same moment. The
 rotation itself then decides: one gets new tokens; the other is treated as a replay, so the
-whole login is revoked, the winner's new tokens included (CONTRACT §3, reuse detection).
+whole login is revoked, the winner's new tokens included (reuse detection).
 """
 
 from __future__ import annotations

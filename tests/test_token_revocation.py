@@ -1,7 +1,9 @@
-"""Rotation, reuse detection, logout, logout-all, and what a revocation check costs."""
+"""Rotation, reuse detection, logout, logout-all, durability (another instance on the same database,
+a restart, pruning) and what a revocation check costs."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import jwt as pyjwt
@@ -11,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 import blocklist
-from db import db
+from db import db, utcnow
 from jwt_utils import issue_tokens
 from models import RevokedToken, User
 from tests.conftest import TEST_SECRET, bearer, error, make_app
@@ -143,8 +145,9 @@ def test_logout_all_is_deterministic_within_one_second(app, client, make_user):
         with app.app_context():
             user = db.session.get(User, user_id)
             before = issue_tokens(user, fresh=True)
-            blocklist.revoke_user_tokens(user)
+            blocklist.revoke_user_tokens(user_id)
             db.session.commit()
+            db.session.refresh(user)
             after = issue_tokens(user, fresh=True)
         if claims(before["access_token"])["iat"] == claims(after["access_token"])["iat"]:
             break
@@ -202,12 +205,68 @@ def test_a_deleted_users_tokens_never_pass_for_a_later_user_with_the_same_id(cli
     assert me(client, successor["access_token"]).json["username"] == successor["username"]
 
 
+# --- durability: another instance, a restart, pruning ------------------------------------------
+
+
+def test_logout_on_one_instance_holds_on_another(app, database_url, register, login):
+    register("alice")
+    other = make_app(database_url)  # a second process' app: same database, no shared memory
+    one, two = app.test_client(), other.test_client()
+    tokens = login("alice")
+    assert two.get("/auth/me", headers=bearer(tokens["access_token"])).status_code == 200
+
+    assert one.post("/auth/logout", headers=bearer(tokens["access_token"])).status_code == 200
+
+    for client in (one, two):
+        response = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+        assert (response.status_code, response.json["error"]) == (401, "token_revoked")
+        response = client.post("/auth/refresh", headers=bearer(tokens["refresh_token"]))
+        assert (response.status_code, response.json["error"]) == (401, "token_revoked")
+
+
+def test_revocation_survives_a_restart(app, database_url, register, login):
+    register("alice")
+    tokens = login("alice")
+    rotated = app.test_client().post("/auth/refresh", headers=bearer(tokens["refresh_token"])).json
+    assert app.test_client().post("/auth/logout", headers=bearer(rotated["access_token"])).status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+    restarted = make_app(database_url).test_client()
+    read = restarted.get("/auth/me", headers=bearer(rotated["access_token"]))
+    refreshed = restarted.post("/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    for response in (read, refreshed):
+        assert (response.status_code, response.json["error"]) == (401, "token_revoked")
+
+
+def test_entries_keep_the_token_expiry_and_prune_removes_only_expired_ones(app, make_user, client):
+    user = make_user()
+    assert client.post("/auth/refresh", headers=bearer(user["refresh_token"])).status_code == 200
+    with app.app_context():
+        entries = db.session.execute(db.select(RevokedToken)).scalars().all()
+        assert len(entries) == 1  # the rotated refresh token
+        lifetime = entries[0].expires_at - utcnow()
+        assert timedelta(days=29, hours=23) < lifetime <= timedelta(days=30)
+        db.session.add(RevokedToken(jti="long-gone", expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["tokens", "prune"])
+    assert result.exit_code == 0
+    assert result.output == "Pruned 1 expired revocation entries.\n"
+    with app.app_context():
+        remaining = db.session.execute(db.select(RevokedToken.jti)).scalars().all()
+        assert remaining == [entries[0].jti]
+    # The pruned database still refuses the rotated token.
+    response = client.post("/auth/refresh", headers=bearer(user["refresh_token"]))
+    assert response.json["error"] == "token_revoked"
+
+
 # --- cost of the checks ----------------------------------------------------------------------------
 
 
 def test_an_authenticated_request_costs_one_statement(app, client, make_user):
     """The revocation check (user row by primary key, with an EXISTS lookup of the jti and one of
-    the family) and the user loader together: the loader finds the row in the session."""
+    the family) and the user loader together: the loader finds the row in `g`."""
     user = make_user()
     with count_statements(app) as statements:
         response = me(client, user["access_token"])

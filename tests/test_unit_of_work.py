@@ -12,10 +12,10 @@ from flask import Flask
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from db import after_commit, connection, db, savepoint, transaction
+from db import after_commit, connection, db, keep_on_refusal, savepoint, transaction
 from models import RevokedToken
 from resources.blueprint import Blueprint
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 LATER = datetime.now(UTC) + timedelta(days=1)
 
@@ -112,3 +112,29 @@ def test_a_view_that_returns_is_committed(app):
     app.register_blueprint(blp)
     assert app.test_client().post("/uow-ok").status_code == 200
     assert stored(app) == {"written"}
+
+
+def test_keep_on_refusal_commits_what_a_refusal_leaves_behind(app):
+    """A replayed refresh token is refused, and the revocation of its login must stay."""
+    seen: list[str] = []
+    with app.app_context():
+        with pytest.raises(Unauthorized), transaction():
+            insert_key("revoked by the refusal")
+            keep_on_refusal()
+            after_commit(lambda: seen.append("a callback of a request that failed"))
+            raise Unauthorized("The token has been revoked.", error="token_revoked")
+        assert stored(app) == {"revoked by the refusal"}
+        assert seen == []
+        # Asked for one unit of work: the next one of the same context rolls back as usual.
+        with pytest.raises(RuntimeError), transaction():
+            insert_key("never")
+            raise RuntimeError
+    assert stored(app) == {"revoked by the refusal"}
+
+
+def test_keep_on_refusal_keeps_nothing_after_a_database_error(app):
+    with app.app_context(), pytest.raises(IntegrityError), transaction():
+        insert_key("before")
+        keep_on_refusal()
+        insert_key("before")
+    assert stored(app) == set()

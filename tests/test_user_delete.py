@@ -1,4 +1,4 @@
-"""DELETE /users/<id>: self with a fresh token or an admin; boards go too; tokens die (CONTRACT §4)."""
+"""DELETE /users/<id>: self with a fresh token or an admin; boards go too; tokens die."""
 
 from __future__ import annotations
 

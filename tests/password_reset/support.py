@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask.testing import FlaskClient
 
 from ops.mailer import outbox
-from resources.auth import INVALID_RESET_TOKEN
+from services.password_reset import INVALID_RESET_TOKEN
 from tests.conftest import error
 
 NEW_PASSWORD = "a much better passphrase"

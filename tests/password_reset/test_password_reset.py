@@ -1,4 +1,4 @@
-"""Password reset by email (CONTRACT §3), through a real SMTP server: the mail received, its link
+"""Password reset by email, through a real SMTP server: the mail received, its link
 followed, the password reset; and every way a token goes bad."""
 
 from __future__ import annotations

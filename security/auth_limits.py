@@ -1,7 +1,9 @@
 """The rate limits of logins and accounts: failed logins per address + account (shared with wrong
 current passwords on password and email changes), all logins per address, registrations per
 address (shared with the username and email conflicts of profile changes), refreshes per
-address, password reset requests per address and per email, reset confirmations per address. Applied by `@rate_limit(blp, ...)` in resources/auth.py and resources/users.py.
+address, password reset requests per address and per email, reset confirmations per address.
+Applied by `@rate_limit(blp, ...)` (security/rate_limits.py) in resources/auth.py and
+resources/users.py.
 
 Limits that decide by outcome (failed logins) check the budget before the view and spend it after
 it: requests racing in at the same moment may each pass the check, so a burst of simultaneous
@@ -13,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response, g, request
+from flask import Response, request
 from flask_limiter.util import get_remote_address
 
-from models import User
 from security.rate_limits import RateLimit, json_body
+from services.users import find_by_login
 
 
 def account_key(user_id: int) -> str:
@@ -32,7 +34,7 @@ def login_key() -> str:
     body = json_body()
     username = body.get("username") if isinstance(body, dict) else None
     name = username.strip().lower() if isinstance(username, str) else ""
-    user = User.find_by_login(name) if 0 < len(name) <= 254 and _encodable(name) else None
+    user = find_by_login(name) if 0 < len(name) <= 254 and _encodable(name) else None
     if user is not None:
         return account_key(user.id)
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:32]
@@ -45,11 +47,6 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def note_failed_password() -> None:
-    """A view that found a wrong password (other than login's own) spends the failed-login budget."""
-    g.failed_password = True
 
 
 def _failed_login(response: Response) -> bool:
@@ -72,6 +69,15 @@ def _names_a_name() -> bool:
 
 def _conflict(response: Response) -> bool:
     return response.status_code == 409
+
+
+def _wrong_current_password(response: Response) -> bool:
+    """The refusal of a wrong `current_password` (services/users.py), which spends the account's
+    failed-login budget like a failed login."""
+    if response.status_code != 422:
+        return False
+    body = response.get_json(silent=True)
+    return isinstance(body, dict) and body.get("error") == "wrong_current_password"
 
 
 FAILED_PASSWORDS = "failed-passwords"  # the budget that logins and password changes share
@@ -121,7 +127,7 @@ WRONG_CURRENT_PASSWORDS = RateLimit(
     "Too many wrong passwords for this account from this address: wait before trying again.",
     key=lambda: account_key(request.view_args["user_id"]),
     shared=FAILED_PASSWORDS,
-    counts=lambda response: bool(g.get("failed_password")),
+    counts=_wrong_current_password,
     applies=_checks_password,
 )
 

@@ -1,0 +1,21 @@
+"""Who may change what: the checks that several features share, as refusals a service raises."""
+
+from __future__ import annotations
+
+from jwt_utils import FRESH_TOKEN_MESSAGE
+from models import TokenUser
+from services.errors import Forbidden, Unauthorized
+
+NOT_OWNER = "Only the owner or an admin may do this."
+
+
+def require_self_or_admin(viewer: TokenUser, owner_id: int) -> None:
+    if viewer.id != owner_id and not viewer.is_admin:
+        raise Forbidden(NOT_OWNER)
+
+
+def require_fresh_token(fresh: bool) -> None:
+    """Changes that a stolen or long-lived token alone must not make need a token straight from
+    a login (`fresh`), not one from a refresh."""
+    if not fresh:
+        raise Unauthorized(FRESH_TOKEN_MESSAGE, error="fresh_token_required")
