@@ -1,4 +1,4 @@
-"""The one error shape of the whole API (CONTRACT §2), and the handlers that produce it."""
+"""The one error shape of the whole API, and the handlers that produce it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`GET /`: a person who opens the service's address lands on its documentation (CONTRACT §1)."""
+"""`GET /`: a person who opens the service's address lands on its documentation."""
 
 from flask import Blueprint, Response, url_for
 

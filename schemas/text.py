@@ -1,4 +1,4 @@
-"""Text fields that refuse control characters (CONTRACT §2), for every text input.
+"""Text fields that refuse control characters, for every text input.
 
 A NUL or another C0/C1 control character in a title, a comment or a search term is never what a
 person meant: it truncates searches in some databases, corrupts terminals and logs, and hides

@@ -11,6 +11,7 @@ outage never turns logins into errors.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable
@@ -107,9 +108,15 @@ def rate_limit(blp: Any, *limits: RateLimit) -> Callable[[Any], Any]:
 def json_body() -> Any:
     """The request's JSON, or None: limits read it before the view validates it."""
     try:
-        return request.get_json(silent=True)
-    except RecursionError:  # absurdly deep JSON: the view answers it with a 422
+        body = request.get_json(silent=True)
+        data = request.get_data(cache=True)
+        if body is None and data:
+            # The app's reader refuses some bodies that still name an account (a lone surrogate,
+            # a key given twice): the limit keys read them as the standard library does.
+            body = json.loads(data)
+    except (RecursionError, ValueError):  # unreadable or absurdly deep: the view answers a 422
         return None
+    return body
 
 
 def token_user_key() -> str:

@@ -1,4 +1,4 @@
-"""Changing boards: ownership, admin override, optional If-Match (CONTRACT §5)."""
+"""Changing boards: ownership, admin override, optional If-Match."""
 
 from __future__ import annotations
 

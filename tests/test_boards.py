@@ -1,4 +1,4 @@
-"""Boards: create, validate, read with ETags, and the ids that do not exist (CONTRACT §5)."""
+"""Boards: create, validate, read with ETags, and the ids that do not exist."""
 
 from __future__ import annotations
 

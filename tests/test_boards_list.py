@@ -1,4 +1,4 @@
-"""GET /boards: newest first, paginated with X-Pagination, filtered by author and title (CONTRACT §5)."""
+"""GET /boards: newest first, paginated with X-Pagination, filtered by author and title."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Likes of comments: PUT/DELETE /comments/<id>/like, `liked` on every comment read, placeholders,
-cascades, ETags (CONTRACT §7, §8)."""
+cascades, ETags."""
 
 from __future__ import annotations
 
@@ -257,7 +257,7 @@ def test_an_admin_likes_only_for_themselves(app, client, make_admin, alice, bob,
 
 
 def test_the_editors_own_mark_is_on_an_edited_comment(client, alice, bob, board, comment):
-    """CONTRACT §7: with a valid access token a comment carries `liked`; an edit answers the
+    """With a valid access token a comment carries `liked`; an edit answers the
     comment as a read by the editor would (a creation, like a board's, carries no marks yet)."""
     assert like(client, bob, comment["id"]).status_code == 200
     edited = client.patch(f"/comments/{comment['id']}", json={"content": "Edited"}, headers=bob["headers"])

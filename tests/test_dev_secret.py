@@ -1,4 +1,4 @@
-"""Outside production, an unset JWT_SECRET_KEY is a random secret kept in a private file (CONTRACT §1)."""
+"""Outside production, an unset JWT_SECRET_KEY is a random secret kept in a private file."""
 
 from __future__ import annotations
 

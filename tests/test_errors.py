@@ -1,4 +1,4 @@
-"""CONTRACT §2: every error, from any route, is JSON in one shape; never HTML, never a trace."""
+"""Every error, from any route, is JSON in one shape; never HTML, never a trace."""
 
 import pytest
 from flask import Flask

@@ -1,4 +1,4 @@
-"""GET /boards/feed (CONTRACT §9): the boards of the users the caller follows, newest first, paged
+"""GET /boards/feed: the boards of the users the caller follows, newest first, paged
 like GET /boards (offset pages with a total, keyset pages with `before`), in its board shape."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ NO_TOKEN = error(
 
 @pytest.fixture
 def people(client, make_user):
-    """reader follows alice and bob, not carol; 9 boards by the three, round-robin (ids 1..9)."""
+    """Reader follows alice and bob, not carol; 9 boards by the three, round-robin (ids 1..9)."""
     reader, alice, bob, carol = (make_user(name) for name in ("reader", "alice", "bob", "carol"))
     for followee in (alice, bob):
         assert client.put(f"/users/{followee['id']}/follow", headers=reader["headers"]).status_code == 200
@@ -237,7 +237,7 @@ def test_the_plan_follows_the_share_of_the_feed_in_the_table(feed, table, reach,
 
 
 def test_board_count_follows_every_insert_and_delete(app, client, make_user):
-    """users.board_count (the feed's total) is kept by triggers, whoever writes the boards."""
+    """Users.board_count (the feed's total) is kept by triggers, whoever writes the boards."""
     alice, bob = make_user("alice"), make_user("bob")
     seed_boards(app, [alice["id"], bob["id"]], 5)
     board = create_board(client, alice)

@@ -1,4 +1,4 @@
-"""CONTRACT §6: a client generated from /openapi.json by openapi-python-client works without hand
+"""A client generated from /openapi.json by openapi-python-client works without hand
 edits. Generated into a temporary folder, then driven against a real server through its own
 functions and models: register → login → create a board → read it (and its 304) → refresh (with
 the refresh scheme) → log out.

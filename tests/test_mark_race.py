@@ -1,4 +1,4 @@
-"""Counts stay exact under concurrent likes (CONTRACT §8), over real HTTP, on SQLite and MariaDB,
+"""Counts stay exact under concurrent likes, over real HTTP, on SQLite and MariaDB,
 of a board and of a comment alike (one `Mark` each, services/marks.py).
 
 As in test_registration_race.py: a threaded server, 16 client threads released at once by a

@@ -1,4 +1,4 @@
-"""Likes and scraps of boards: PUT/DELETE, idempotent, counted exactly, gone with their user (§8)."""
+"""Likes and scraps of boards: PUT/DELETE, idempotent, counted exactly, gone with their user."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CONTRACT §1 and §6: the OpenAPI document, and Swagger UI served entirely from this server."""
+"""The OpenAPI document, and Swagger UI served entirely from this server."""
 
 import re
 from html.parser import HTMLParser

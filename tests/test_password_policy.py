@@ -1,4 +1,4 @@
-"""CONTRACT §3 password policy: common, whitespace-only and name-bearing passwords are refused
+"""The password policy: common, whitespace-only and name-bearing passwords are refused
 (422 on `password`), on register and on password change, by security.password_policy_errors."""
 
 from __future__ import annotations

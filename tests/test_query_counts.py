@@ -229,7 +229,7 @@ def test_sort_top_reads_its_index_without_sorting(app, seeded):
             assert "TEMP B-TREE" not in plan, plan
 
 
-# Comments (CONTRACT §7): a page of threads costs the same whatever its size and its replies.
+# Comments: a page of threads costs the same whatever its size and its replies.
 
 
 @pytest.fixture

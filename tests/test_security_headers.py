@@ -1,4 +1,4 @@
-"""CONTRACT §2: nosniff on every response; no-store where tokens or private data travel; Vary: Origin."""
+"""Nosniff on every response; no-store where tokens or private data travel; Vary: Origin."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CONTRACT §2: every token problem is a 401 with a precise `error`, in the one error shape."""
+"""Every token problem is a 401 with a precise `error`, in the one error shape."""
 
 import base64
 import json

@@ -252,7 +252,9 @@ def test_entries_keep_the_token_expiry_and_prune_removes_only_expired_ones(app, 
 
     result = app.test_cli_runner().invoke(args=["tokens", "prune"])
     assert result.exit_code == 0
-    assert result.output == "Pruned 1 expired revocation entries.\n"
+    assert result.output == (
+        "Pruned 1 expired revocation entries.\nPruned 0 idempotency keys older than 24 hours.\n"
+    )
     with app.app_context():
         remaining = db.session.execute(db.select(RevokedToken.jti)).scalars().all()
         assert remaining == [entries[0].jti]
