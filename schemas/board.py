@@ -148,8 +148,8 @@ class BoardListArgsSchema(Schema):
             "`자유게시판에서`, `sql` finds `PostgreSQL`). Every character is literal: quotes, `*`, `-`, "
             "`%` or `OR` are searched as they are. Terms of three characters or more are looked up in a "
             "full-text index; a query made only of one- and two-character terms reads every board "
-            "(slower on a large site).",
-            "example": "게시판 sql",
+            "(slower on a large site). For example `게시판 sql`.",
+            # No `example`: Swagger UI's Try it out would fill it in and filter every listing.
         },
     )
     before = query_id(
