@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import blocklist
+import speedups
 from db import compare_type, db, engine_options, init_database
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
@@ -26,6 +27,7 @@ from models import board_search as search_index
 from ops import cli, mailer
 from resources import auth, boards, comments, health, home, messages, users
 from resources.caching import init_caching
+from resources.json_bodies import JSONProvider
 from resources.openapi_examples import ErrorExamplesPlugin
 from resources.pagination import LINK_HEADER_DOC, PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
@@ -35,7 +37,6 @@ from security.headers import init_security_headers
 from security.jwt_secret import InsecureConfigError, check_production_secret
 from security.rate_limits import init_rate_limits
 from security.request_body import refuse_oversize_bodies
-from speedups.json_provider import OrjsonProvider
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 API_DESCRIPTION = """A community board: users, posts ("boards") and JWT authentication.
@@ -68,6 +69,8 @@ class Config:
     def from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         return {
             "APP_ENV": env.get("APP_ENV", "development"),
+            # on, off, or some of speedups.ALL: the service answers the same either way (speedups/).
+            "SPEEDUPS": speedups.setting(env),
             # Relative SQLite paths land under instance/. Engine options follow from the URL:
             # see db.engine_options, applied in create_app.
             "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", "sqlite:///board.db"),
@@ -178,7 +181,7 @@ def report_mail_settings(app: Flask) -> None:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     load_dotenv()
     app = Flask(__name__)
-    app.json = OrjsonProvider(app)
+    app.json = JSONProvider(app)
     app.config.from_mapping(Config.from_env())
     if config:
         app.config.from_mapping(config)
@@ -225,4 +228,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(home.blp)
     cli.register(app)
+    speedups.install(app)
     return app

@@ -24,13 +24,13 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, SessionTransaction
 from sqlalchemy.types import TypeEngine
 
-from speedups.sqlite_writers import QueuedWritersConnection
+from speedups import sqlite_text
 
 if TYPE_CHECKING:
     from alembic.migration import MigrationContext
@@ -62,10 +62,7 @@ def engine_options(database_url: str, overrides: dict[str, Any] | None = None) -
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        # Writers queue on a lock file rather than in SQLite's sleeping busy handler (sqlite_writers).
-        options = dict(overrides or {})
-        options["connect_args"] = {"factory": QueuedWritersConnection, **options.get("connect_args", {})}
-        return options
+        return dict(overrides or {})
     options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 280}
     if url.get_backend_name() == "mysql":
         options["connect_args"] = {k: v for k, v in MYSQL_CONNECT_ARGS.items() if k not in url.query}
@@ -277,39 +274,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 
-    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
-        """On SQLite, where the value is stored as text ('2026-11-30 01:02:03.456789'), one call to
-        `datetime.fromisoformat` with the UTC offset appended: 0.16 µs a value instead of 1.3 µs
-        through SQLAlchemy's parser and then process_result_value (a page of 20 boards reads 40).
-        Text it does not take (none that SQLAlchemy writes) goes through SQLAlchemy's parser."""
-        if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
-        parse = datetime.fromisoformat
-        parse_text = sqlite.DATETIME().result_processor(dialect, coltype)
-
-        def process(value: str | None) -> datetime | None:
-            if value is None:
-                return None
-            try:
-                at = parse(value + "+00:00")
-            except ValueError:
-                at = None
-            if at is None or at.tzinfo is None:  # a date alone drops the offset: parse it the long way
-                return parse_text(value).replace(tzinfo=UTC)  # type: ignore[misc,no-any-return]
-            return at
-
-        return process
-
 
 class UTCTimestampText(UTCDateTime):
     """A UTCDateTime column read as the text that its JSON shows (`datetime.isoformat()` of the
-    aware value), for read paths that only serialize it: `UTCTimestampText.of(column)`.
-
-    On SQLite the stored text ('2026-11-30 01:02:03.456789') is rearranged into
-    '2026-11-30T01:02:03.456789+00:00' (0.2 µs) instead of parsed and formatted again (2.3 µs):
-    a page of 20 boards has 40 timestamps, one of comments with replies 90. Zero microseconds are
-    left out, as isoformat leaves them out; any other text, and other databases, take the long
-    way (tests/test_utc_datetime.py holds both equal)."""
+    aware value), for read paths that only serialize it: `UTCTimestampText.of(column)`. On SQLite
+    the stored text can be rearranged instead of parsed and formatted again (speedups/sqlite_text.py)."""
 
     cache_ok = True
 
@@ -326,17 +295,7 @@ class UTCTimestampText(UTCDateTime):
                 return None
             return (parse(value) if parse else value).isoformat()  # type: ignore[no-any-return]
 
-        if dialect.name != "sqlite":
-            return iso
-
-        def rearrange(value: str | None) -> str | None:
-            if value is not None and len(value) == 26 and value[10] == " " and value[19] == ".":
-                if value.endswith(".000000"):
-                    return f"{value[:10]}T{value[11:19]}+00:00"
-                return f"{value[:10]}T{value[11:]}+00:00"
-            return iso(value)
-
-        return rearrange
+        return sqlite_text.text_processor(dialect, iso) or iso
 
 
 def compare_type(

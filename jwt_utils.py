@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -14,7 +12,6 @@ from flask import Flask, Response, current_app, request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, jwt_required
 from flask_jwt_extended.exceptions import JWTDecodeError
 from flask_smorest import Blueprint
-from jwt import api_jws, api_jwt
 
 import blocklist
 from errors import ErrorSchema, error_response
@@ -55,43 +52,6 @@ def _unauthorized(message: str, error: str) -> Response:
     return error_response(401, message, error)
 
 
-def parse_each_token_once() -> bool:
-    """Make PyJWT parse a token's segments once per token instead of four times per request.
-
-    Flask-JWT-Extended asks PyJWT for a token's header, its unverified claims, its header again
-    and its verified claims; each time PyJWT splits and base64-decodes the segments, checking
-    every character in a Python loop: ~40 % of the JWT cost of a request (docs/performance.md).
-    Parsing is a pure function of the token string, so the last token's parts are kept;
-    everything that judges them (signature, alg, exp, claims) still runs on every call.
-
-    No public interface reaches this: Flask-JWT-Extended decodes through the module functions
-    `jwt.decode` / `jwt.get_unverified_header` in a private method, and its one public hook,
-    `decode_key_loader`, runs after the first two parses (docs/performance.md, "Against the true
-    floor"). So this wraps PyJWS._load of PyJWT's shared instance, guarded: applied only when
-    that method and instance are as this code expects (else PyJWT is left alone: slower, as
-    correct), and tests/test_fast_paths.py fails when it is not applied, or parses more than once.
-    Returns whether it applied.
-    """
-    jws = api_jws._jws_global_obj
-    parse = getattr(type(jws), "_load", None)
-    expected = callable(parse) and len(inspect.signature(parse).parameters) == 2  # (self, token)
-    if not expected or api_jwt._jwt_global_obj._jws is not jws:
-        logging.getLogger(__name__).warning("PyJWT changed: tokens are parsed as PyJWT does (slower).")
-        return False
-    last: list[Any] = [(None, None)]  # (token, parts), read and replaced in one step each
-
-    def load(token: str | bytes) -> tuple[bytes, bytes, dict[str, Any], bytes]:
-        known, parts = last[0]
-        if known != token:
-            parts = parse(jws, token)
-            last[0] = (token, parts)
-        payload, signing_input, header, signature = parts
-        return payload, signing_input, dict(header), signature  # callers get their own header
-
-    jws._load = load  # type: ignore[method-assign]
-    return True
-
-
 INVALID_TOKEN_MESSAGE = "The token is invalid."
 # Flask-JWT-Extended's reasons for the mistakes a person makes, and what to do instead.
 WRONG_TOKEN_MESSAGES = {
@@ -121,7 +81,6 @@ def invalid_token_message(reason: str) -> str:
 
 def init_jwt(app: Flask) -> None:
     jwt.init_app(app)
-    parse_each_token_once()
 
     @jwt.unauthorized_loader
     def missing_token(reason: str) -> Response:

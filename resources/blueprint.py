@@ -1,5 +1,5 @@
-"""The project's Blueprint: flask-smorest's, with the rules for request bodies, and the speed-ups
-of resources/smorest_tuning.py (profiled; see docs/performance.md).
+"""The project's Blueprint: flask-smorest's, with the rules for request bodies, the pagination of
+resources/pagination.py, and the parser speed-up of speedups/smorest.py.
 
 - Every unusable body is refused before a view sees it: 415 for a body that is not JSON, 422 for a
   missing required one, and 422 for JSON that cannot be read or used, or that gives a key twice.
@@ -21,9 +21,9 @@ from marshmallow import missing
 from webargs.flaskparser import is_json_request
 
 from db import transaction
+from resources.json_bodies import DuplicateKeyError, read_body
 from resources.pagination import PagingMixin
-from resources.smorest_tuning import SchemaReusingParser
-from speedups.json_provider import DuplicateKeyError, load_json
+from speedups import smorest
 
 BODY_REQUIRED = "A JSON request body is required."
 NOT_JSON = "Send the request body as JSON, with 'Content-Type: application/json'."
@@ -42,11 +42,11 @@ def duplicate_key_message(key: str) -> str:
     return f"Duplicate key {shown!r} in a JSON object: give each key once."
 
 
-class Parser(SchemaReusingParser):
+class Parser(smorest.Parser):
     def _raw_load_json(self, req: Any) -> Any:
         if not is_json_request(req):
             return missing
-        return load_json(req.get_data(cache=True))
+        return read_body(req.get_data(cache=True))
 
     def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
         # webargs answers 400; this API answers every unusable body alike: 422 with field errors.
@@ -58,7 +58,7 @@ class Parser(SchemaReusingParser):
         # than the recursion limit (RecursionError while decoding); an integer of more digits
         # than Python converts (ValueError: "Exceeds the limit (4300 digits) for integer string
         # conversion"); and escaped lone surrogates ("\ud800"), which decode to text that cannot
-        # be encoded for the database or the password hasher (json_provider.load_json).
+        # be encoded for the database or the password hasher (resources/json_bodies.py).
         try:
             return super().load_json(req, schema)
         except DuplicateKeyError as duplicate:

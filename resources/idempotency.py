@@ -35,8 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from db import commit, rollback, utcnow
 from errors import ErrorSchema, error_body
 from models import idempotency_key as keys
+from resources.json_bodies import read_body
 from resources.openapi_examples import more_validation_examples
-from speedups.json_provider import load_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -140,7 +140,7 @@ def created(body: dict[str, Any], headers: dict[str, str]) -> Response:
 def _request_hash() -> str:
     """What makes two requests "the same": method, path, and the body as JSON (the body has been
     read and validated already, so it is JSON), whatever its key order or spacing."""
-    body = load_json(request.get_data(cache=True)) if request.get_data(cache=True) else None
+    body = read_body(request.get_data(cache=True)) if request.get_data(cache=True) else None
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
 

@@ -11,7 +11,6 @@ Every list answers with two headers that say the same thing:
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from copy import deepcopy
@@ -25,9 +24,9 @@ from sqlalchemy import Select
 from werkzeug.sansio.utils import get_current_url
 
 from db import db
-from resources.smorest_tuning import LONGEST_REMEMBERED_QUERY, REMEMBERED_QUERIES
 from schemas.pagination import PAGINATION_METADATA, pagination_parameters_schema
 from services.pages import Page, PageRequest
+from speedups import smorest
 
 # page_size defaults to 20, at most 100 (flask-smorest's own default is 10).
 PAGE_SIZES = {"page_size": 20, "max_page_size": 100}
@@ -70,10 +69,7 @@ def page_links(metadata: dict[str, Any], keyset: bool) -> str | None:
         return None
     req = request._get_current_object()  # type: ignore[attr-defined]  # once, not per attribute
     where = (req.scheme, req.host, req.root_path, req.path, req.query_string, name)
-    if len(req.query_string) <= LONGEST_REMEMBERED_QUERY:
-        prefix = _remembered_link_prefix(*where)
-    else:
-        prefix = _link_prefix(*where)
+    prefix = (_remembered_link_prefix if smorest.remembers(req.query_string) else _link_prefix)(*where)
     return ", ".join(f'<{prefix}{value}>; rel="{rel}"' for rel, value in targets)
 
 
@@ -88,14 +84,14 @@ def _link_prefix(scheme: str, host: str, root_path: str, path: str, query: bytes
 
 
 # A list is asked for again and again at the same URL: its links' prefix is a pure function of
-# it, remembered like the parsed parameters (resources/smorest_tuning.py).
-_remembered_link_prefix = functools.lru_cache(maxsize=REMEMBERED_QUERIES)(_link_prefix)
+# it, remembered like the parsed parameters (the `query_cache` speed-up).
+_remembered_link_prefix = smorest.remembered(_link_prefix)
 
 
 class PagingMixin:
     """flask-smorest's pagination inside the view (`pagination_parameters`), with strict
-    parameters (schemas/pagination.py), the X-Pagination metadata built as a plain dict (not
-    dumped through a schema made anew for every request) and the Link header.
+    parameters (schemas/pagination.py), flask-smorest's X-Pagination metadata (built faster by the
+    `pagination_dict` speed-up) and the Link header.
 
     A view sets `pagination.next_before` to add that field to an offset page's X-Pagination,
     or `pagination.keyset` (a dict) to send instead of the offset fields, for a keyset page."""
@@ -128,18 +124,7 @@ class PagingMixin:
 
     @staticmethod
     def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
-        """The same fields as flask-smorest's (a test compares them)."""
-        if item_count == 0:
-            return {"total": 0, "total_pages": 0}
-        last_page = (item_count - 1) // page_size + 1
-        metadata = {"total": item_count, "total_pages": last_page, "first_page": 1, "last_page": last_page}
-        if page <= last_page:
-            metadata["page"] = page
-            if page > 1:
-                metadata["previous_page"] = page - 1
-            if page < last_page:
-                metadata["next_page"] = page + 1
-        return metadata
+        return smorest.pagination_metadata(page, page_size, item_count)
 
     def _pagination_headers(self, page_params: Any, headers: Any) -> Any:
         metadata = getattr(page_params, "keyset", None)

@@ -2,7 +2,7 @@
 X-RateLimit-* headers, each configurable and documented in the OpenAPI document.
 
 A resource limits an operation with `@rate_limit(blp, RateLimit(...))` on its view method (the
-limits of logins, registrations, refreshes and password changes are in resources/auth_limits.py;
+limits of logins, registrations, refreshes and password changes are in security/auth_limits.py;
 docs/rate-limits-and-passwords.md shows how to add one). Counters live in Redis when REDIS_URL is
 set, so that every instance shares them; otherwise in a SQLite file that every worker process of
 the instance shares (security/rate_limit_store.py); in memory during a Redis outage (per process), so that an
@@ -33,6 +33,8 @@ from security.revocation_stores import redis_options
 
 RATE_LIMITS_ATTRIBUTE = "_rate_limits"
 RESERVATIONS = "_rate_limit_reservations"  # in flask.g: (counts, key, shared) of this request
+RETRY_AFTER = "_rate_limit_retry_after"  # in flask.g: the 429's own Retry-After
+LIMITED_ENDPOINTS = "board_api.limited_endpoints"
 DEFAULT_FILE_NAME = "rate-limits.sqlite3"
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": {
@@ -202,44 +204,10 @@ def give_back_uncounted(limiter: Limiter, response: Response) -> None:
                 release_entry(limiter.limiter.storage, taken.key)
 
 
-def run_hooks_only_where_limited(app: Flask, limiter: Limiter, endpoints: set[str]) -> None:
-    """Flask-Limiter's request hooks, only on the limited endpoints.
-
-    Its before_request hook looks for application-wide and default limits, which this API does
-    not use (each limited view checks its own limits), yet it cost ~50 µs on every request (a
-    tenth of GET /auth/me): it goes. Its after_request hook (conditional deductions, headers) and
-    teardown run for limited endpoints only. Retry-After stays on 429s alone, in whole seconds
-    from 1 up (Flask-Limiter adds it to every response, and may round it down to 0).
-    """
-
-    def owned(hook: Any) -> bool:
-        return getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ())
-
-    def take(registry: dict[Any, list[Any]]) -> Any:
-        funcs = registry.get(None, [])
-        registry[None] = [hook for hook in funcs if not owned(hook)]
-        return next(hook for hook in funcs if owned(hook))
-
-    take(app.before_request_funcs)
-    inject_headers, release_context = take(app.after_request_funcs), take(app.teardown_request_funcs)
-
-    @app.after_request
-    def limiter_headers(response: Response) -> Response:
-        if request.endpoint not in endpoints:
-            return response
-        retry_after = response.headers.get("Retry-After")
-        give_back_uncounted(limiter, response)
-        response = inject_headers(response)
-        if response.status_code == 429 and retry_after:
-            response.headers["Retry-After"] = retry_after
-        elif response.status_code != 429:
-            response.headers.pop("Retry-After", None)
-        return response
-
-    @app.teardown_request
-    def limiter_teardown(exc: BaseException | None) -> None:
-        if request.endpoint in endpoints:
-            release_context(exc)
+def limited_endpoints(app: Flask) -> frozenset[str]:
+    """The endpoints of `app` that have limits (speedups/limiter_hooks.py runs Flask-Limiter's
+    hooks for these alone)."""
+    return app.extensions.get(LIMITED_ENDPOINTS, frozenset())
 
 
 def init_rate_limits(app: Flask) -> Limiter:
@@ -261,8 +229,34 @@ def init_rate_limits(app: Flask) -> Limiter:
         # memory until the storage is back.
         in_memory_fallback_enabled=True,
     )
+    endpoints: set[str] = set()
+
+    # Flask runs after_request hooks in the reverse order of registration: this one runs after
+    # the limiter's own (registered by init_app), the next one before it.
+    @app.after_request
+    def retry_after_on_429s_only(response: Response) -> Response:
+        """Retry-After on a 429 alone, the one its handler computed: Flask-Limiter adds it to every
+        response of a limited endpoint, and may round it down to 0."""
+        if request.endpoint in endpoints:
+            retry_after = g.pop(RETRY_AFTER, None)
+            if response.status_code == 429 and retry_after:
+                response.headers["Retry-After"] = retry_after
+            elif response.status_code != 429:
+                response.headers.pop("Retry-After", None)
+        return response
+
     limiter.init_app(app)
-    run_hooks_only_where_limited(app, limiter, _apply(app, limiter))
+
+    @app.after_request
+    def give_back(response: Response) -> Response:
+        """Before the limiter's hook writes X-RateLimit-*: what this request did not use goes back."""
+        if request.endpoint in endpoints:
+            setattr(g, RETRY_AFTER, response.headers.get("Retry-After"))
+            give_back_uncounted(limiter, response)
+        return response
+
+    endpoints.update(_apply(app, limiter))
+    app.extensions[LIMITED_ENDPOINTS] = frozenset(endpoints)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded) -> Response:

@@ -7,7 +7,6 @@ from sqlalchemy import make_url, text
 
 from app import create_app
 from db import db, engine_options
-from speedups.sqlite_writers import QueuedWritersConnection
 from tests.conftest import TEST_SECRET, make_app
 from tests.databases import TEST_DATABASE_URL, requires_mysql
 
@@ -18,20 +17,13 @@ MYSQL_DEFAULTS = {
     "connect_args": {"charset": "utf8mb4", "connect_timeout": 3, "read_timeout": 30, "write_timeout": 30},
 }
 
-# Writers queue on a lock file instead of in SQLite's busy handler (tests/test_sqlite_writers.py).
-SQLITE_DEFAULTS = {"connect_args": {"factory": QueuedWritersConnection}}
-
 
 @pytest.mark.parametrize(
     ("url", "overrides", "expected"),
     [
-        ("sqlite:///board.db", None, SQLITE_DEFAULTS),
-        ("sqlite:///board.db", {"echo": True}, {**SQLITE_DEFAULTS, "echo": True}),
-        (
-            "sqlite:///board.db",
-            {"connect_args": {"timeout": 30}},
-            {"connect_args": {"factory": QueuedWritersConnection, "timeout": 30}},
-        ),
+        ("sqlite:///board.db", None, {}),
+        ("sqlite:///board.db", {"echo": True}, {"echo": True}),
+        ("sqlite:///board.db", {"connect_args": {"timeout": 30}}, {"connect_args": {"timeout": 30}}),
         (MYSQL, None, MYSQL_DEFAULTS),
         ("mysql://board:pw@db.example/board", None, MYSQL_DEFAULTS),  # mysqlclient takes the same
         # What the URL says wins over the defaults; explicit options win over everything.

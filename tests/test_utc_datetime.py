@@ -1,13 +1,13 @@
-"""UTCDateTime: aware UTC datetimes in, the same out, on SQLite through its fast text parser."""
+"""UTCDateTime: aware UTC datetimes in, the same out (on SQLite, from the text it stores)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select, text, type_coerce
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select, text
 
-from db import UTCDateTime, UTCTimestampText
+from db import UTCDateTime
 
 
 @pytest.fixture
@@ -53,33 +53,3 @@ def test_text_written_by_hand_or_by_sql_reads_too(stamps, stored, expected) -> N
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO stamps (id, at) VALUES (1, :at)"), {"at": stored})
         assert conn.execute(select(table.c.at)).scalar_one() == expected
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        datetime(2026, 11, 30, 1, 2, 3, 456789, tzinfo=UTC),
-        datetime(2026, 11, 30, 1, 2, 3, tzinfo=UTC),  # isoformat leaves zero microseconds out
-        datetime(2026, 11, 30, 1, 2, 3, 1, tzinfo=UTC),
-        datetime(2026, 11, 30, 1, 2, 3, 100000, tzinfo=UTC),
-        datetime(1, 1, 1, tzinfo=UTC),
-        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
-        None,
-    ],
-)
-def test_read_as_text_it_is_what_isoformat_writes(stamps, value) -> None:
-    engine, table = stamps
-    with engine.begin() as conn:
-        conn.execute(insert(table).values(id=1, at=value))
-        read = conn.execute(select(type_coerce(table.c.at, UTCTimestampText()))).scalar_one()
-    assert read == (None if value is None else value.isoformat())
-
-
-@pytest.mark.parametrize("stored", ["2026-11-30 01:02:03", "2026-11-30 01:02:03.5", "2026-11-30"])
-def test_text_in_another_form_reads_as_text_the_long_way(stamps, stored) -> None:
-    engine, table = stamps
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO stamps (id, at) VALUES (1, :at)"), {"at": stored})
-        as_text = conn.execute(select(type_coerce(table.c.at, UTCTimestampText()))).scalar_one()
-        as_datetime = conn.execute(select(table.c.at)).scalar_one()
-    assert as_text == as_datetime.isoformat()

@@ -1,4 +1,6 @@
-"""orjson writes the responses; clients get exactly the bytes Flask's own provider wrote."""
+"""The `json` speed-up: orjson writes the responses and reads the bodies; clients get exactly the
+bytes Flask's own provider wrote, and bodies read as the app's own reader (resources/json_bodies.py)
+reads them, which is checked here too: its refusals hold with SPEEDUPS=off."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import datetime
 import decimal
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +18,8 @@ from flask.json.provider import DefaultJSONProvider
 from hypothesis import given
 from hypothesis import strategies as st
 
-from speedups.json_provider import COMPACT, DuplicateKeyError, OrjsonProvider, load_json
+from resources.json_bodies import DuplicateKeyError, load_json
+from speedups.json_provider import COMPACT, OrjsonProvider
 
 
 @dataclasses.dataclass
@@ -75,7 +79,12 @@ def test_responses_and_errors_are_flasks_bytes(app, client, make_user):
     assert isinstance(app.json, OrjsonProvider)
 
 
-# --- reading request bodies (json_provider.load_json) -----------------------------------------
+# --- reading request bodies: the app's reader, and the speed-up's --------------------------------
+
+# Both must answer alike: the plain reader (SPEEDUPS=off) and orjson's (the `json` speed-up).
+READERS = pytest.mark.parametrize(
+    "read", [load_json, OrjsonProvider(Flask(__name__)).load_body], ids=["plain", "orjson"]
+)
 
 JSON_VALUES = st.recursive(
     st.none()
@@ -112,20 +121,27 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b or (a != a and b != b)
 
 
+@READERS
 @given(JSON_VALUES, st.booleans())
-def test_load_json_reads_what_the_standard_library_reads(value: Any, ascii_only: bool):
+def test_load_json_reads_what_the_standard_library_reads(
+    read: Callable[[bytes], Any], value: Any, ascii_only: bool
+):
     data = json.dumps(value, ensure_ascii=ascii_only).encode()
-    assert same_value(load_json(data), strict_stdlib(data))
+    assert same_value(read(data), strict_stdlib(data))
 
 
+@READERS
 @given(st.dictionaries(st.text(max_size=3), JSON_VALUES, min_size=1, max_size=4), st.data())
-def test_load_json_refuses_every_duplicated_key(obj: dict[str, Any], data: st.DataObject):
+def test_load_json_refuses_every_duplicated_key(
+    read: Callable[[bytes], Any], obj: dict[str, Any], data: st.DataObject
+):
     key = data.draw(st.sampled_from(sorted(obj)))
     text = json.dumps(obj)[:-1] + ", " + json.dumps(key) + ": " + json.dumps(obj[key]) + "}"
     with pytest.raises(DuplicateKeyError):
-        load_json(text.encode())
+        read(text.encode())
 
 
+@READERS
 @pytest.mark.parametrize(
     "text",
     [
@@ -142,7 +158,7 @@ def test_load_json_refuses_every_duplicated_key(obj: dict[str, Any], data: st.Da
         b"[1,]",
     ],
 )
-def test_load_json_answers_odd_texts_as_the_standard_library_does(text: bytes):
+def test_load_json_answers_odd_texts_as_the_standard_library_does(read: Callable[[bytes], Any], text: bytes):
     try:
         expected: Any = ("value", strict_stdlib(text))
     except UnicodeDecodeError:
@@ -150,7 +166,7 @@ def test_load_json_answers_odd_texts_as_the_standard_library_does(text: bytes):
     except json.JSONDecodeError:
         expected = ("error", json.JSONDecodeError)
     try:
-        found: Any = ("value", load_json(text))
+        found: Any = ("value", read(text))
     except json.JSONDecodeError:
         found = ("error", json.JSONDecodeError)
     assert found[0] == expected[0]
