@@ -21,7 +21,7 @@ from db import compare_type, db, engine_options, init_database
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from ops import cli, mailer
-from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
+from resources import auth, boards, comments, follows, forums, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
 from resources.openapi_examples import ErrorExamplesPlugin
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
@@ -168,7 +168,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # resources.marks and resources.follows, imported above, add their routes to the Users and
     # Boards blueprints (their tags).
     assert follows.users_blp is users.blp and follows.boards_blp is boards.blp
-    for module in (auth, users, boards, comments, messages, health):
+    for module in (auth, users, boards, comments, messages, forums, health):
         api.register_blueprint(module.blp)
     init_rate_limits(app)
     app.register_blueprint(

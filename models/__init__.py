@@ -1,6 +1,8 @@
+from models.anonymous_author import BoardAnonymousAuthor
 from models.board import Board
 from models.comment import Comment
 from models.follow import Follow, FollowState
+from models.forum import Forum, ForumPin
 from models.mark import BoardLike, BoardScrap, CommentLike
 from models.message import Message
 from models.revoked_token import RevokedToken
@@ -9,12 +11,15 @@ from models.user import TokenUser, User
 
 __all__ = [
     "Board",
+    "BoardAnonymousAuthor",
     "BoardLike",
     "BoardScrap",
     "Comment",
     "CommentLike",
     "Follow",
     "FollowState",
+    "Forum",
+    "ForumPin",
     "Message",
     "RevokedToken",
     "TableCount",

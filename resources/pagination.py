@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from db import db
+from services.pages import Page, PageRequest
 
 # CONTRACT §5: page_size defaults to 20, at most 100 (flask-smorest's own default is 10).
 PAGE_SIZES = {"page_size": 20, "max_page_size": 100}
@@ -41,3 +42,25 @@ def page_of(stmt: Select[Any], total: int, pagination: Any) -> list[Any]:
         return []
     page = stmt.limit(pagination.page_size).offset(offset)
     return list(db.session.execute(page).scalars().unique())
+
+
+def page_request(pagination: Any) -> PageRequest:
+    """What a list service is asked for, from flask-smorest's pagination parameters."""
+    return PageRequest(page=pagination.page, page_size=pagination.page_size)
+
+
+def respond_page(page: Page, pagination: Any) -> list[dict[str, Any]]:
+    """A service's page as the view's answer: its items for the body, and in `pagination` what
+    the X-Pagination header says (resources/blueprint.py): the total and `next_before` of an
+    offset page, or the keyset fields of a page without a total."""
+    if page.total is None:
+        # flask-smorest only insists that the count is set.
+        pagination.item_count = len(page.items)
+        pagination.keyset = {"page_size": pagination.page_size}
+        if page.next_before is not None:
+            pagination.keyset["next_before"] = page.next_before
+        return page.items
+    pagination.item_count = page.total
+    if page.next_before is not None:
+        pagination.next_before = page.next_before
+    return page.items

@@ -18,11 +18,13 @@ from resources.access import CONFLICT_DOC, require_fresh_token, require_self_or_
 from resources.auth_limits import WRONG_CURRENT_PASSWORDS, note_failed_password
 from resources.blueprint import Blueprint
 from resources.openapi_examples import validation_example
-from resources.pagination import PAGE_SIZES, paginate
+from resources.pagination import PAGE_SIZES, page_request, paginate, respond_page
 from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
+from schemas.forum import ForumSchema
 from security.headers import mark_no_store, no_store
 from security.passwords import password_policy_errors
 from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
+from services import forums
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
@@ -141,6 +143,26 @@ class UserById(MethodView):
         delete_messages_of_user(user.id)
         db.session.delete(user)
         commit()
+
+
+# The caller's own list: no shared cache may keep it, or hand one caller's copy to another.
+PRIVATE_LIST_HEADERS = {"Cache-Control": "private", "Vary": "Authorization"}
+PRIVATE_LIST_DOC = {
+    name: {"description": f"`{value}`: the caller's own list", "schema": {"type": "string"}}
+    for name, value in PRIVATE_LIST_HEADERS.items()
+}
+
+
+@blp.route("/me/forums")
+class MyForums(MethodView):
+    @auth_required(blp)
+    @blp.doc(operationId="listMyForums")
+    @blp.response(200, ForumSchema(many=True), headers=PRIVATE_LIST_DOC)
+    @blp.paginate(**PAGE_SIZES)
+    def get(self, pagination_parameters: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """List the forums you pinned, most recently pinned first (private: only you can)"""
+        page = forums.list_pinned(current_user, page_request(pagination_parameters))
+        return respond_page(page, pagination_parameters), PRIVATE_LIST_HEADERS
 
 
 def change_password(

@@ -36,8 +36,11 @@ TABLES = {
     "follows",
     "messages",
     "comment_likes",
+    "forums",
+    "forum_pins",
+    "board_anonymous_authors",
 }
-HEAD = "0011"  # the newest revision in migrations/versions
+HEAD = "0014"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 
@@ -113,6 +116,8 @@ def test_downgrade_of_the_newest_revision_and_up_again(empty_database_url: str, 
             "trg_boards_count_delete",
             "trg_boards_author_count_insert",
             "trg_boards_author_count_delete",
+            "trg_boards_forum_count_insert",
+            "trg_boards_forum_count_delete",
         }
 
 

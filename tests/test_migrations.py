@@ -47,6 +47,9 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "follows",
         "messages",
         "comment_likes",
+        "forums",
+        "forum_pins",
+        "board_anonymous_authors",
     }
 
 
