@@ -147,7 +147,7 @@ def test_a_board_goes_to_general_unless_it_names_its_forum(client, make_user, fo
     [
         (99, {"forum_id": ["Forum 99 not found."]}),
         (0, {"forum_id": [f"Must be greater than or equal to 1 and less than or equal to {2**63 - 1}."]}),
-        ("1", {"forum_id": ["Not a valid integer."]}),
+        ("one", {"forum_id": ["Not a valid integer."]}),
         (None, {"forum_id": ["Field may not be null."]}),
     ],
 )
@@ -174,7 +174,7 @@ def test_the_forums_policy_decides_whether_a_board_is_anonymous(client, make_use
     assert post_board(client, user, forum_id=optional, anonymous=True)["anonymous"] is True
     assert post_board(client, user, forum_id=always)["anonymous"] is True  # whatever was sent
     assert post_board(client, user, forum_id=always, anonymous=False)["anonymous"] is True
-    bad = client.post("/boards", json={"title": "x", "anonymous": "yes"}, headers=user["headers"])
+    bad = client.post("/boards", json={"title": "x", "anonymous": "maybe"}, headers=user["headers"])
     assert bad.json == validation_error("json", {"anonymous": ["Not a valid boolean."]})
 
 
@@ -253,7 +253,7 @@ def test_a_page_of_a_forum_costs_what_a_page_of_all_boards_costs(app, client, ad
         insert_board(app, reader["id"], clubs["id"] if n % 2 else GENERAL, anonymous=n % 3 == 0)
     auth, _ = cost(app, client, "/auth/me", headers=reader["headers"])
     for query in ("", "&sort=top", "&page=2"):
-        for size in (1, 100):
+        for size in (1, 15):  # 30 boards in the forum: page 2 is full either way
             url = f"/boards?forum_id={clubs['id']}&page_size={size}{query}"
             anonymous, statements = cost(app, client, url)
             assert anonymous == 2, statements

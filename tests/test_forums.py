@@ -4,8 +4,10 @@ idempotent, ordered and private."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -447,3 +449,13 @@ def test_general_counts_its_boards_as_they_come_and_go(client, make_user):
     # A user's boards go with the user, and leave the count as they go.
     assert client.delete(f"/users/{alice['id']}", headers=alice["headers"]).status_code == 204
     assert board_count(client, GENERAL) == 2
+
+
+def test_the_documented_forum_is_what_the_service_answers(client, admin):
+    """docs/forums-and-anonymity.md shows a forum: the same body, its time aside."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "forums-and-anonymity.md").read_text()
+    documented = json.loads(re.search(r"```json\n(.*?)\n```", text, re.DOTALL).group(1))
+    fields = {key: documented[key] for key in ("name", "category", "description", "anonymous")}
+    answered = create_forum(client, admin, **fields)
+    assert TIMESTAMP.fullmatch(documented["created_at"])
+    assert {**answered, "created_at": None} == {**documented, "created_at": None}
