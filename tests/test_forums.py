@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 
 from db import db
 from models import ForumPin
+from schemas.forum import NAME_PATTERN
 from tests.conftest import error
 from tests.support import count_statements, create_board, not_found, pagination, validation_error
 from tests.support_forums import (
@@ -27,6 +28,7 @@ from tests.support_forums import (
     race,
     request,
 )
+from tests.test_control_characters import LINE_BREAKS, REFUSED_EVERYWHERE
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00")
 ADMINS_ONLY = error(403, "forbidden", "Only admins may create, change or delete forums.")
@@ -189,6 +191,20 @@ def test_a_change_that_cannot_be_is_refused(client, admin, clubs, body, errors):
     response = client.patch(f"/forums/{clubs['id']}", json=body, headers=admin["headers"])
     assert (response.status_code, response.json) == (422, validation_error("json", errors))
     assert client.get(f"/forums/{clubs['id']}").json == clubs
+
+
+@pytest.mark.parametrize("char", [*REFUSED_EVERYWHERE, *LINE_BREAKS], ids=lambda c: f"U+{ord(c):04X}")
+def test_names_and_categories_refuse_every_control_character(client, admin, clubs, char):
+    """A one-line rule like titles' (the pattern is their single-line one, trimmed at both ends)."""
+    for field, body in (("name", {"category": "x"}), ("category", {"name": "Chess"})):
+        value = f"a{char}b"
+        created = client.post("/forums", json={**body, field: value}, headers=admin["headers"])
+        assert created.json == validation_error("json", {field: [TRIMMED]}), field
+        changed = client.patch(f"/forums/{clubs['id']}", json={field: value}, headers=admin["headers"])
+        assert changed.json == validation_error("json", {field: [TRIMMED]}), field
+    listed = client.get("/forums", query_string={"category": f"a{char}b"})
+    assert listed.json == validation_error("query", {"category": [TRIMMED]})
+    assert re.fullmatch(NAME_PATTERN, f"a{char}b") is None
 
 
 def test_long_names_count_characters_not_bytes(client, admin):
