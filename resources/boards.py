@@ -22,7 +22,7 @@ from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.openapi_examples import validation_example
 from resources.pagination import PAGE_SIZES, page_request, respond_page
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema, FeedArgsSchema
-from schemas.board import BOARD_WRITABLE
+from schemas.board import BOARD_WRITABLE, BoardReplaceSchema
 from schemas.comment import CommentCreateSchema, CommentSchema
 from schemas.mark import LikeStateSchema, ScrapStateSchema
 from services import boards, comments, marks
@@ -67,7 +67,8 @@ class Boards(MethodView):
     @idempotent(blp)
     def post(self, data: dict[str, Any]) -> Response:
         """Create a board"""
-        body = boards.create_board(get_current_user(), data["title"], data["content"])
+        user = get_current_user()
+        body = boards.create_board(user, data["title"], data["content"], data["forum_id"], data["anonymous"])
         location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
         return created(body, {"Location": location, "ETag": etag_of(body, BOARD_WRITABLE)})
 
@@ -86,7 +87,7 @@ class BoardById(MethodView):
 
     @blp.doc(operationId="replaceBoard")
     @auth_required(blp)
-    @blp.arguments(BoardCreateSchema)
+    @blp.arguments(BoardReplaceSchema)
     @documents_if_match(blp)
     @blp.response(200, BoardSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, **FORBIDDEN_DOC)
@@ -160,7 +161,7 @@ class BoardComments(MethodView):
     def post(self, data: dict[str, Any], board_id: int) -> Response:
         """Comment on a board, or reply to a top-level comment with `parent_id`"""
         user = get_current_user()
-        body = comments.create_comment(board_id, user, data["content"], data["parent_id"])
+        body = comments.create_comment(board_id, user, data["content"], data["parent_id"], data["anonymous"])
         location = url_for("Comments.CommentById", comment_id=body["id"], _external=True)
         return created(body, {"Location": location, "ETag": comment_etag(body)})
 

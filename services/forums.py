@@ -25,10 +25,11 @@ from sqlalchemy import Integer, Select, Update, bindparam, delete, func, insert,
 from sqlalchemy.exc import IntegrityError
 
 from db import UTCDateTime, UTCTimestampText, connection, savepoint, utcnow
+from errors import DEFAULT_MESSAGES
 from models import Forum, ForumPin, TokenUser
 from models.forum import GENERAL_FORUM_ID
 from schemas.timestamps import iso
-from services.errors import Conflict, Forbidden, NotFound
+from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.pages import Page, PageRequest
 
 FORUM_COLUMNS = (
@@ -73,6 +74,18 @@ MY_PINS = (
 COUNT_MY_PINS = select(func.count()).select_from(ForumPin).where(ForumPin.user_id == bindparam("user_id"))
 
 ADMINS_ONLY = "Only admins may create, change or delete forums."
+
+
+def anonymity(policy: str, asked: bool, forum_id: int, what: str) -> bool:
+    """Whether a new board or comment (`what`: "boards", "comments") in a forum whose policy is
+    `policy` is anonymous: as asked where it is `optional`, always where it is `always`; asking
+    for it where it is `never` is refused (422 on `anonymous`)."""
+    if policy == "always":
+        return True
+    if asked and policy == "never":
+        message = f"Forum {forum_id} does not allow anonymous {what}."
+        raise Invalid(DEFAULT_MESSAGES[422], errors={"json": {"anonymous": [message]}})
+    return asked
 
 
 @functools.cache

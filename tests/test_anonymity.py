@@ -3,10 +3,8 @@ forum's policy, the comments' `author_label`s ("writer", "anonymous 1", …: num
 the order of first anonymous comments, stable forever, distinct under 16 simultaneous first
 comments), and one test for each path through which an author's identity could leak.
 
-Each leak test says in its docstring which naive implementation it catches: plant that bug once
-the integration exists, and watch the test fail. Every test here needs the forum integration
-(docs/forums-and-anonymity.md), so every one is `INTEGRATION`: failing until it lands (strict:
-a pass before it is a failure too), passing after.
+Each leak test says in its docstring which naive implementation it catches: plant that bug, and
+watch the test fail (docs/forums-and-anonymity.md lists the paths).
 
 General (anonymous `optional`) is where the boards go unless a test names a forum.
 """
@@ -27,8 +25,6 @@ from schemas.comment import COMMENT_WRITABLE
 from tests.conftest import error
 from tests.support import create_board, not_found, pagination, validation_error
 from tests.support_forums import create_forum, race, request
-
-pytestmark = pytest.mark.xfail(reason="forum integration", strict=True)
 
 FORBIDDEN = error(403, "forbidden", "Only the owner or an admin may do this.")
 CLIENTS = 16

@@ -2,10 +2,6 @@
 caller with a token, whether it is theirs); POST /boards takes `forum_id` and `anonymous` under the
 forum's policy; GET /boards?forum_id= lists one forum at the cost of the plain list; and each
 forum's `board_count` stays exact under concurrent writers and a user's deletion.
-
-The tests marked `INTEGRATION` need the forum columns wired into the boards code (see
-docs/forums-and-anonymity.md): they fail until then, and pass after it (strict: a pass before
-the integration is a failure too). The others hold already.
 """
 
 from __future__ import annotations
@@ -28,7 +24,6 @@ from tests.support_forums import (
     stored_board_counts,
 )
 
-INTEGRATION = pytest.mark.xfail(reason="forum integration", strict=True)
 CLIENTS = 16
 GENERAL_REF = {"id": GENERAL, "name": "General"}
 
@@ -53,7 +48,7 @@ def post_board(client, user: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return response.json
 
 
-# Counters that hold already (triggers on boards, whoever writes).
+# Counters (triggers on boards, whoever writes).
 
 
 def test_sixteen_simultaneous_boards_and_deletions_keep_generals_count(app, client, make_user):
@@ -87,10 +82,6 @@ def test_an_anonymous_comments_label_comes_from_its_number():
     assert [author_label(n) for n in (WRITER_NUMBER, 1, 12)] == ["writer", "anonymous 1", "anonymous 12"]
 
 
-# The integration.
-
-
-@INTEGRATION
 def test_every_board_shape_names_its_forum_and_says_whether_it_is_anonymous(client, make_user, forums):
     """POST, GET one, every list, PUT and PATCH: `forum` {id, name} and `anonymous` always;
     `is_mine` with a token only (and on every shape then, writes included)."""
@@ -132,7 +123,6 @@ def test_every_board_shape_names_its_forum_and_says_whether_it_is_anonymous(clie
         )
 
 
-@INTEGRATION
 def test_a_board_goes_to_general_unless_it_names_its_forum(client, make_user, forums):
     user = make_user()
     assert post_board(client, user)["forum"] == GENERAL_REF
@@ -141,7 +131,6 @@ def test_a_board_goes_to_general_unless_it_names_its_forum(client, make_user, fo
     assert board_count(client, forums["never"]["id"]) == 1
 
 
-@INTEGRATION
 @pytest.mark.parametrize(
     ("forum_id", "errors"),
     [
@@ -160,7 +149,6 @@ def test_a_forum_that_is_not_there_is_a_422_on_forum_id(client, make_user, forum
     assert board_count(client, GENERAL) == 0
 
 
-@INTEGRATION
 def test_the_forums_policy_decides_whether_a_board_is_anonymous(client, make_user, forums):
     user = make_user()
     never, optional, always = forums["never"]["id"], forums["optional"]["id"], forums["always"]["id"]
@@ -178,7 +166,6 @@ def test_the_forums_policy_decides_whether_a_board_is_anonymous(client, make_use
     assert bad.json == validation_error("json", {"anonymous": ["Not a valid boolean."]})
 
 
-@INTEGRATION
 def test_a_board_stays_in_its_forum_and_keeps_its_anonymity(client, make_user, forums):
     """PUT and PATCH change what the author wrote: neither the forum nor the anonymity."""
     user = make_user()
@@ -199,7 +186,6 @@ def test_a_board_stays_in_its_forum_and_keeps_its_anonymity(client, make_user, f
     }
 
 
-@INTEGRATION
 def test_a_forums_list_is_its_boards_newest_first_with_its_count_as_total(client, make_user, forums):
     user = make_user()
     ids = {name: [] for name in forums}
@@ -226,7 +212,6 @@ def test_a_forums_list_is_its_boards_newest_first_with_its_count_as_total(client
     assert pagination(mine)["total"] == 5
 
 
-@INTEGRATION
 def test_listing_a_forum_that_does_not_exist_is_404(client):
     response = client.get("/boards?forum_id=99")
     assert (response.status_code, response.json) == (404, error(404, "not_found", "Forum 99 not found."))
@@ -243,7 +228,6 @@ def cost(app, client, url: str, **kwargs: Any) -> tuple[int, list[str]]:
     return len(statements), statements
 
 
-@INTEGRATION
 def test_a_page_of_a_forum_costs_what_a_page_of_all_boards_costs(app, client, admin, make_user):
     """Two statements (the forum's row, which answers 404 and holds the total; the page), with
     or without a token, whatever the page's size: never a COUNT(*) over the forum's boards."""
@@ -262,7 +246,6 @@ def test_a_page_of_a_forum_costs_what_a_page_of_all_boards_costs(app, client, ad
     assert cost(app, client, "/boards?forum_id=99")[0] == 1
 
 
-@INTEGRATION
 def test_sixteen_simultaneous_boards_and_deletions_in_one_forum_keep_its_count(
     app, client, make_user, forums
 ):
@@ -282,7 +265,6 @@ def test_sixteen_simultaneous_boards_and_deletions_in_one_forum_keep_its_count(
     assert stored_board_counts(app)[forum_id] == (0, 0)
 
 
-@INTEGRATION
 def test_the_openapi_document_describes_forums_on_boards(client):
     schemas = client.get("/openapi.json").json["components"]["schemas"]
     board = schemas["Board"]
