@@ -42,6 +42,13 @@ def if_match(written: dict[str, Any]) -> None:
     check_if_match(etag_of(written, BOARD_WRITABLE))
 
 
+def written_etag(body: dict[str, Any]) -> str:
+    """The ETag of a write's answer: made of the body it sends (its author masked as sent), less
+    `is_mine`, so that it is the tag a read without a token gives (usable at once for
+    If-None-Match as for If-Match)."""
+    return etag_of({name: value for name, value in body.items() if name != "is_mine"}, BOARD_WRITABLE)
+
+
 @blp.route("")
 class Boards(MethodView):
     @blp.doc(operationId="listBoards")
@@ -70,7 +77,7 @@ class Boards(MethodView):
         user = get_current_user()
         body = boards.create_board(user, data["title"], data["content"], data["forum_id"], data["anonymous"])
         location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
-        return created(body, {"Location": location, "ETag": etag_of(body, BOARD_WRITABLE)})
+        return created(body, {"Location": location, "ETag": written_etag(body)})
 
 
 @blp.route("/<id:board_id>")
@@ -95,7 +102,7 @@ class BoardById(MethodView):
     def put(self, data: dict[str, Any], board_id: int) -> tuple[Response, dict[str, str]]:
         """Replace a board's title and content (author or admin)"""
         body = boards.update_board(board_id, get_current_user(), data, if_match)
-        return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}
+        return jsonify(body), {"ETag": written_etag(body)}
 
     @blp.doc(operationId="updateBoard")
     @auth_required(blp)
@@ -107,7 +114,7 @@ class BoardById(MethodView):
     def patch(self, data: dict[str, Any], board_id: int) -> tuple[Response, dict[str, str]]:
         """Change some fields of a board (author or admin)"""
         body = boards.update_board(board_id, get_current_user(), data, if_match)
-        return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}
+        return jsonify(body), {"ETag": written_etag(body)}
 
     @blp.doc(operationId="deleteBoard")
     @auth_required(blp)
