@@ -213,8 +213,12 @@ def test_a_forums_list_is_its_boards_newest_first_with_its_count_as_total(client
 
 
 def test_listing_a_forum_that_does_not_exist_is_404(client):
-    response = client.get("/boards?forum_id=99")
-    assert (response.status_code, response.json) == (404, error(404, "not_found", "Forum 99 not found."))
+    for query in ("", "&before=10", "&q=word", "&author_id=1", "&sort=top", "&page=9"):
+        response = client.get(f"/boards?forum_id=99{query}")
+        assert (response.status_code, response.json) == (
+            404,
+            error(404, "not_found", "Forum 99 not found."),
+        ), query
     response = client.get("/boards?forum_id=0")
     assert response.json == validation_error(
         "query", {"forum_id": [f"Must be greater than or equal to 1 and less than or equal to {2**63 - 1}."]}
