@@ -312,9 +312,8 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     page_stmt, count_stmt = _statements(frozenset(filters), sort, marked, search_shape)
     # A forum's list answers 404 for a forum that is not there: its count says so when it is the
     # total, or a statement of its own asks.
-    forum_checked_alone = "forum_id" in filters and (
-        request.before is not None or count_stmt is not FORUM_TOTAL
-    )
+    # (A keyset page has no count: its filters, with `before`, never make FORUM_TOTAL the count.)
+    forum_checked_alone = "forum_id" in filters and count_stmt is not FORUM_TOTAL
     if forum_checked_alone and conn.execute(FORUM_TOTAL, params).scalar() is None:
         raise NotFound(f"Forum {params['forum_id']} not found.")
 
