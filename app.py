@@ -25,7 +25,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from models import board_search as search_index
 from ops import cli, mailer
-from resources import auth, boards, comments, health, home, messages, users
+from resources import auth, boards, comments, forums, health, home, messages, users
 from resources.caching import init_caching
 from resources.json_bodies import JSONProvider
 from resources.openapi_examples import ErrorExamplesPlugin
@@ -214,12 +214,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     report_mail_settings(app)
     init_jwt(app)
 
-    api.register_blueprint(auth.blp)
-    api.register_blueprint(users.blp)
-    api.register_blueprint(boards.blp)
-    api.register_blueprint(comments.blp)
-    api.register_blueprint(messages.blp)
-    api.register_blueprint(health.blp)
+    for module in (auth, users, boards, comments, messages, forums, health):
+        api.register_blueprint(module.blp)
     init_rate_limits(app)
     app.register_blueprint(
         FlaskBlueprint(

@@ -1,7 +1,9 @@
 from models import board_search  # noqa: F401 (the search index, made beside boards by create_all)
+from models.anonymous_author import BoardAnonymousAuthor
 from models.board import Board
 from models.comment import Comment
 from models.follow import Follow
+from models.forum import Forum, ForumPin
 from models.idempotency_key import IdempotencyKey
 from models.mark import BoardLike, BoardScrap, CommentLike
 from models.message import Message
@@ -11,11 +13,14 @@ from models.user import TokenUser, User
 
 __all__ = [
     "Board",
+    "BoardAnonymousAuthor",
     "BoardLike",
     "BoardScrap",
     "Comment",
     "CommentLike",
     "Follow",
+    "Forum",
+    "ForumPin",
     "IdempotencyKey",
     "Message",
     "RevokedToken",

@@ -35,6 +35,10 @@ class Comment(db.Model):
     deleted: Mapped[bool] = mapped_column(default=False, server_default=false())
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Anonymous comments show `author_label` instead of their author (models/anonymous_author.py):
+    # the number is the commenter's on this board, copied here so that a read joins nothing.
+    anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
+    author_number: Mapped[int | None]
     # As on boards: moved by every edit of the row.
     version: Mapped[int] = mapped_column(default=1)
 

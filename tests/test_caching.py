@@ -34,6 +34,7 @@ def world(client, alice, bob, board) -> dict[str, Any]:
         "comment_id": comment["id"],
         "user_id": alice["id"],
         "message_id": sent.json["id"],
+        "forum_id": 1,  # General
     }
 
 
@@ -75,6 +76,7 @@ def test_every_get_says_what_caches_may_do(client, world, bob):
         "/boards/feed",
         "/users/{user_id}",
         "/users/me/scraps",
+        "/users/me/forums",
         "/messages",
         "/messages/{message_id}",
         "/boards",

@@ -50,6 +50,9 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "comment_likes",
         "idempotency_keys",
         *SQLITE_TABLES,
+        "forums",
+        "forum_pins",
+        "board_anonymous_authors",
     }
 
 

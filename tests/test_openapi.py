@@ -34,6 +34,12 @@ PROTECTED = {
     ("/messages/{message_id}", "delete"),
     ("/comments/{comment_id}/like", "put"),
     ("/comments/{comment_id}/like", "delete"),
+    ("/forums", "post"),
+    ("/forums/{forum_id}", "patch"),
+    ("/forums/{forum_id}", "delete"),
+    ("/forums/{forum_id}/pin", "put"),
+    ("/forums/{forum_id}/pin", "delete"),
+    ("/users/me/forums", "get"),
 }
 
 

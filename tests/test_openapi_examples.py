@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD, bearer
@@ -38,7 +39,7 @@ def proposed_body(spec: dict[str, Any], operation: dict[str, Any]) -> Any:
     }
 
 
-def test_every_proposed_request_body_succeeds_pressed_in_order(client: FlaskClient) -> None:
+def test_every_proposed_request_body_succeeds_pressed_in_order(app: Flask, client: FlaskClient) -> None:
     spec = client.get("/openapi.json").json
     with_body = {
         (method.upper(), path): operation
@@ -89,6 +90,17 @@ def test_every_proposed_request_body_succeeds_pressed_in_order(client: FlaskClie
     )
     assert read.status_code == 200, read.json
     assert read.json["read_at"] is not None
+    # Forums are an admin's to create and change.
+    name = renamed.json["username"]
+    assert app.test_cli_runner().invoke(args=["users", "make-admin", name]).exit_code == 0
+    admin_tokens = client.post("/auth/login", json={"username": name, "password": PASSWORD})
+    admin = bearer(admin_tokens.json["access_token"])
+    forum, body = press("POST", "/forums", admin)
+    assert forum.status_code == 201, forum.json
+    assert {key: forum.json[key] for key in body} == body
+    renamed_forum, body = press("PATCH", "/forums/{forum_id}", admin, forum_id=forum.json["id"])
+    assert renamed_forum.status_code == 200, renamed_forum.json
+    assert {key: renamed_forum.json[key] for key in body} == body
     logged_out, _ = press("POST", "/auth/logout", auth)
     assert logged_out.status_code == 200, logged_out.json
     reset, _ = press("POST", "/auth/password-reset")

@@ -14,6 +14,7 @@ import pytest
 
 from tests.comment_support import post_comment
 from tests.support import create_board, pagination
+from tests.support_forums import create_forum, pin
 
 LINK = re.compile(r'<([^>]*)>; rel="([a-z]+)"')
 
@@ -29,7 +30,7 @@ def links(response: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def world(client, alice, bob, carol, make_user, board) -> dict[str, Any]:
+def world(client, alice, bob, carol, make_user, make_admin, board) -> dict[str, Any]:
     """Three or more items in every paginated list, and the caller (bob) of the private ones."""
     dave = make_user("dave")
     boards = [board["id"]] + [create_board(client, alice, title=f"More {n}")["id"] for n in range(2)]
@@ -49,6 +50,11 @@ def world(client, alice, bob, carol, make_user, board) -> dict[str, Any]:
             "/messages", json={"recipient_id": alice["id"], "content": f"Hi {n}"}, headers=bob["headers"]
         )
         assert sent.status_code == 201
+    admin = make_admin("root")
+    for name in ("Careers", "Clubs"):  # with General, three forums
+        forum = create_forum(client, admin, name)
+        assert pin(client, bob, forum["id"]).status_code == 200
+    assert pin(client, bob, 1).status_code == 200
     return {
         "board": board["id"],
         "comment": first["id"],
@@ -78,6 +84,8 @@ LISTS = {
     "/users/me/scraps": "/users/me/scraps",
     "/users/{user_id}/followers": "/users/{followed}/followers",
     "/users/{user_id}/following": "/users/{follower}/following",
+    "/forums": "/forums",
+    "/users/me/forums": "/users/me/forums",
 }
 
 
