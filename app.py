@@ -21,7 +21,20 @@ from db import compare_type, db, engine_options, init_database
 from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from ops import cli, mailer
-from resources import auth, boards, comments, follows, health, home, marks, messages, users  # noqa: F401 (marks: see create_app)
+from resources import (  # noqa: F401 (marks: see create_app)
+    auth,
+    boards,
+    comments,
+    follows,
+    health,
+    home,
+    manage,
+    marks,
+    messages,
+    moderation,
+    users,
+)
+from resources.manage_support import init_manage_support
 from resources.openapi_examples import ErrorExamplesPlugin
 from resources.pagination import PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
@@ -94,6 +107,8 @@ class Config:
             or f"http://127.0.0.1:{env.get('PORT') or 5000}/reset-password",
             **mailer.mail_settings(env),
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+            # Distinct reporters (since the last dismissal) that hide a board or comment at once.
+            "REPORT_HIDE_THRESHOLD": int(env.get("REPORT_HIDE_THRESHOLD", 5)),
             "CORS_ORIGINS": cors_origins(env.get("CORS_ORIGINS")),
             "API_TITLE": "Board API",
             "API_VERSION": "1.0.0",
@@ -168,8 +183,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # resources.marks and resources.follows, imported above, add their routes to the Users and
     # Boards blueprints (their tags).
     assert follows.users_blp is users.blp and follows.boards_blp is boards.blp
-    for module in (auth, users, boards, comments, messages, health):
+    for module in (auth, users, boards, comments, messages, moderation, health):
         api.register_blueprint(module.blp)
+    # The manage pages: HTML for admins, outside the OpenAPI document.
+    init_manage_support(app)
+    app.register_blueprint(manage.blp)
     init_rate_limits(app)
     app.register_blueprint(
         FlaskBlueprint(

@@ -1,13 +1,16 @@
+from models.audit import AuditEntry
 from models.board import Board
 from models.comment import Comment
 from models.follow import Follow, FollowState
 from models.mark import BoardLike, BoardScrap, CommentLike
 from models.message import Message
+from models.moderation import ModerationCase, Report
 from models.revoked_token import RevokedToken
 from models.table_count import TableCount
 from models.user import TokenUser, User
 
 __all__ = [
+    "AuditEntry",
     "Board",
     "BoardLike",
     "BoardScrap",
@@ -16,6 +19,8 @@ __all__ = [
     "Follow",
     "FollowState",
     "Message",
+    "ModerationCase",
+    "Report",
     "RevokedToken",
     "TableCount",
     "TokenUser",

@@ -11,7 +11,6 @@ from db import commit, db
 from errors import ErrorSchema, error_body
 from jwt_utils import REVOKED_MESSAGE, auth_required, issue_tokens, require_claims
 from models import User
-from models.user import burn_password_check
 from resources.access import CONFLICT_DOC, ensure_available, save_user
 from resources.auth_limits import (
     ADDRESS_LOGINS,
@@ -38,6 +37,7 @@ from schemas import (
 from security.headers import no_store
 from security.passwords import password_policy_errors
 from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
+from services.bans import refuse_if_banned
 from services.password_reset import request_reset, spend_token, user_of_token
 
 blp = Blueprint(
@@ -80,13 +80,20 @@ class Login(MethodView):
         description="Wrong username/email or password (error: invalid_credentials).",
         example=error_body(401, "Invalid username or password.", "invalid_credentials"),
     )
+    @blp.alt_response(
+        403,
+        schema=ErrorSchema,
+        description="The account is banned (error: banned); the message gives the reason and the end.",
+        example=error_body(
+            403, "This account is banned until 2099-01-01T00:00:00+00:00: Spam links.", "banned"
+        ),
+    )
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Log in with username (or email) and password: a fresh access token and a refresh token"""
-        user = User.find_by_login(data["username"])
+        user = User.authenticate(data["username"], data["password"])
         if user is None:
-            burn_password_check(data["password"])
-        if user is None or not user.check_password(data["password"]):
             abort(401, message="Invalid username or password.", error="invalid_credentials")
+        refuse_if_banned(user)
         commit()  # check_password may have upgraded the hash
         return issue_tokens(user, fresh=True)
 

@@ -1,5 +1,6 @@
 """The rate limits of CONTRACT §3: failed logins per address + account (shared with wrong
-current passwords on password changes), all logins per address, registrations and refreshes per
+current passwords on password changes and the manage pages' sign-ins), all logins (and sign-ins)
+per address, registrations and refreshes per
 address, password reset requests per address and per email, reset confirmations per address. Applied by `@rate_limit(blp, ...)` in resources/auth.py and resources/users.py.
 
 Limits that decide by outcome (failed logins) check the budget before the view and spend it after
@@ -29,7 +30,15 @@ def login_key() -> str:
     like the lookup does, hashed (the body is not validated yet and a key must stay small).
     """
     body = json_body()
-    username = body.get("username") if isinstance(body, dict) else None
+    return _account_or_name_key(body.get("username") if isinstance(body, dict) else None)
+
+
+def sign_in_key() -> str:
+    """login_key for the manage pages' sign-in form: the same key, so the same budget."""
+    return _account_or_name_key(request.form.get("username"))
+
+
+def _account_or_name_key(username: object) -> str:
     name = username.strip().lower() if isinstance(username, str) else ""
     user = User.find_by_login(name) if 0 < len(name) <= 254 and _encodable(name) else None
     if user is not None:
@@ -75,6 +84,21 @@ ADDRESS_LOGINS = RateLimit(
     "LOGIN_ADDRESS_RATE_LIMIT",
     "all logins per client address, whatever the account",
     "Too many logins from this address: wait before trying again.",
+)
+# The manage pages' sign-in: a wrong password spends the account's failed-login budget, the one
+# API logins spend; every attempt spends a per-address budget of the same size as logins'.
+FAILED_SIGN_INS = RateLimit(
+    "LOGIN_RATE_LIMIT",
+    "failed sign-ins per client address and account, counted with failed logins",
+    "Too many failed sign-ins for this account from this address: wait before trying again.",
+    key=sign_in_key,
+    shared=FAILED_PASSWORDS,
+    counts=lambda response: bool(g.get("failed_password")),
+)
+ADDRESS_SIGN_INS = RateLimit(
+    "LOGIN_ADDRESS_RATE_LIMIT",
+    "all sign-ins per client address, whatever the account",
+    "Too many sign-ins from this address: wait before trying again.",
 )
 REGISTRATIONS = RateLimit(
     "REGISTER_RATE_LIMIT",

@@ -27,12 +27,15 @@ from resources.openapi_examples import validation_example
 from resources.pagination import PAGE_SIZES
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema
 from schemas.board import BOARD_WRITABLE
+from schemas.moderation import ReportCreateSchema, ReportSchema
+from services import moderation
 
 blp = Blueprint(
     "Boards", __name__, url_prefix="/boards", description="Posts: public to read, author-only to change."
 )
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
+REPORTED_AGAIN = "You had reported it already: your first report, unchanged."
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema": {"type": "string"}}}
 board_schema = BoardSchema()
@@ -142,3 +145,17 @@ def _update(board_id: int, data: dict[str, Any]) -> tuple[Board, dict[str, str]]
         setattr(board, field, value)
     commit_or_412()
     return board, {"ETag": etag_of(board_schema.dump(board), BOARD_WRITABLE)}
+
+
+@blp.route("/<id:board_id>/reports")
+class BoardReports(MethodView):
+    @blp.doc(operationId="reportBoard")
+    @auth_required(blp)
+    @blp.arguments(ReportCreateSchema)
+    @blp.response(201, ReportSchema, description="Your report, the first of yours on this board.")
+    @blp.alt_response(200, schema=ReportSchema, description=REPORTED_AGAIN)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def post(self, data: dict[str, Any], board_id: int) -> tuple[dict[str, Any], int]:
+        """Report a board to the moderators (once per user; not your own)"""
+        body, new = moderation.report(get_current_user(), "board", board_id, data["reason"], data["detail"])
+        return body, 201 if new else 200

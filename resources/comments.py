@@ -35,6 +35,8 @@ from schemas.comment import (
     comment_json,
     written_json,
 )
+from schemas.moderation import ReportCreateSchema, ReportSchema
+from services import moderation
 
 blp = Blueprint(
     "Comments", __name__, description="Comments on boards and one level of replies: public to read."
@@ -45,6 +47,7 @@ NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such comment."}
 GONE_DOC = {"schema": ErrorSchema, "description": "No such comment, or it was deleted (a placeholder)."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new comment", "schema": {"type": "string"}}}
+REPORTED_AGAIN = "You had reported it already: your first report, unchanged."
 
 
 TO_DELETE = select(
@@ -182,3 +185,19 @@ class CommentReplies(MethodView):
             abort(404, message=f"Comment {comment_id} not found.")
         response.headers.update(VARY)
         return response
+
+
+@blp.route("/comments/<id:comment_id>/reports")
+class CommentReports(MethodView):
+    @blp.doc(operationId="reportComment")
+    @auth_required(blp)
+    @blp.arguments(ReportCreateSchema)
+    @blp.response(201, ReportSchema, description="Your report, the first of yours on this comment.")
+    @blp.alt_response(200, schema=ReportSchema, description=REPORTED_AGAIN)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def post(self, data: dict[str, Any], comment_id: int) -> tuple[dict[str, Any], int]:
+        """Report a comment to the moderators (once per user; not your own)"""
+        body, new = moderation.report(
+            get_current_user(), "comment", comment_id, data["reason"], data["detail"]
+        )
+        return body, 201 if new else 200

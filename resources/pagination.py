@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from db import db
+from services.pages import Page, PageRequest
 
 # CONTRACT §5: page_size defaults to 20, at most 100 (flask-smorest's own default is 10).
 PAGE_SIZES = {"page_size": 20, "max_page_size": 100}
@@ -41,3 +42,17 @@ def page_of(stmt: Select[Any], total: int, pagination: Any) -> list[Any]:
         return []
     page = stmt.limit(pagination.page_size).offset(offset)
     return list(db.session.execute(page).scalars().unique())
+
+
+def respond_page(page: Page, pagination: Any) -> list[dict[str, Any]]:
+    """A service's Page as the view's answer: its items for the body, its total (and the next
+    keyset, if any) for the X-Pagination and Link headers."""
+    pagination.item_count = page.total
+    if page.next_before is not None:
+        pagination.next_before = page.next_before
+    return page.items
+
+
+def page_request(pagination: Any) -> PageRequest:
+    """What a list service takes, from flask-smorest's pagination parameters."""
+    return PageRequest(page=pagination.page, page_size=pagination.page_size)

@@ -20,9 +20,11 @@ from resources.blueprint import Blueprint
 from resources.openapi_examples import validation_example
 from resources.pagination import PAGE_SIZES, paginate
 from schemas import UserProfileSchema, UserPublicSchema, UserSchema, UserUpdateSchema
+from schemas.moderation import BanSchema, BanStateSchema
 from security.headers import mark_no_store, no_store
 from security.passwords import password_policy_errors
 from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
+from services import bans
 
 blp = Blueprint(
     "Users", __name__, url_prefix="/users", description="Public profiles; self or admin to change."
@@ -82,6 +84,8 @@ class UserById(MethodView):
         viewer: TokenUser | None = get_current_user()
         if viewer is not None:
             body["followed"] = viewer.id != user.id and is_following(viewer.id, user.id)
+            if viewer.is_admin:
+                body["banned"] = user.banned
         return body
 
     @blp.doc(operationId="updateUser")
@@ -141,6 +145,32 @@ class UserById(MethodView):
         delete_messages_of_user(user.id)
         db.session.delete(user)
         commit()
+
+
+@blp.route("/<id:user_id>/ban")
+class UserBan(MethodView):
+    @blp.doc(operationId="banUser")
+    @auth_required(blp)
+    @blp.arguments(BanSchema)
+    @blp.response(200, BanStateSchema)
+    @blp.alt_response(403, schema=ErrorSchema, description="Not an admin (error: forbidden).")
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def put(self, data: dict[str, Any], user_id: int) -> dict[str, Any]:
+        """Ban a user until `until` or until lifted: every token revoked, logins refused (admins)
+
+        Banning yourself is refused (422, error cannot_ban_self). Banning again replaces the reason
+        and the end. Written to the audit log.
+        """
+        return bans.ban(get_current_user(), user_id, data["reason"], data["until"])
+
+    @blp.doc(operationId="unbanUser")
+    @auth_required(blp)
+    @blp.response(200, BanStateSchema)
+    @blp.alt_response(403, schema=ErrorSchema, description="Not an admin (error: forbidden).")
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def delete(self, user_id: int) -> dict[str, Any]:
+        """Lift a user's ban (admins; written to the audit log)"""
+        return bans.unban(get_current_user(), user_id)
 
 
 def change_password(

@@ -59,6 +59,10 @@ class UserProfileSchema(UserPublicSchema):
         dump_only=True,
         metadata={"description": "Whether the caller follows this user (only with an access token)"},
     )
+    banned = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Whether a ban is in force (only for admins)", "example": False},
+    )
 
 
 class MeSchema(UserSchema):

@@ -36,8 +36,11 @@ TABLES = {
     "follows",
     "messages",
     "comment_likes",
+    "moderation_cases",
+    "reports",
+    "audit_log",
 }
-HEAD = "0011"  # the newest revision in migrations/versions
+HEAD = "0015"  # the newest revision in migrations/versions
 
 pytestmark = pytest.mark.slow
 

@@ -47,6 +47,9 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "follows",
         "messages",
         "comment_likes",
+        "moderation_cases",
+        "reports",
+        "audit_log",
     }
 
 
