@@ -19,11 +19,12 @@ import hmac
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import blocklist
 from db import connection
@@ -74,6 +75,7 @@ def init_manage_support(app: Flask) -> None:
     )
     app.session_interface = ManageSessionInterface()
     csrf.init_app(app)
+    app.register_error_handler(CSRFError, csrf_refused)
     app.after_request(html_under_manage)
 
 
@@ -90,17 +92,25 @@ def html_under_manage(response: Response) -> Response:
         return response
     if response.status_code >= 400 and response.mimetype == "application/json":
         body = response.get_json(silent=True) or {}
-        page = render_template(
-            "manage/error.html",
-            code=response.status_code,
-            status=body.get("status", ""),
-            message=body.get("message", ""),
-            signed_in="admin" in session,
-        )
-        response.set_data(page)
+        response.set_data(error_page(response.status_code, body.get("message", "")))
         response.mimetype = "text/html"
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
+
+
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    """A form without its token (or with a stale one): the page says which, and nothing changed."""
+    return error_page(400, error.description), 400
+
+
+def error_page(code: int, message: str) -> str:
+    return render_template(
+        "manage/error.html",
+        code=code,
+        status=HTTPStatus(code).phrase,
+        message=message,
+        signed_in="admin" in session,
+    )
 
 
 def sign_in(user: User) -> None:
