@@ -47,6 +47,16 @@ def stored_cases(app: Flask) -> list[tuple[str, int, str, int, int]]:
         return [tuple(row) for row in rows]
 
 
+def case_id_of(app: Flask, kind: str, item_id: int) -> int:
+    """The id of the item's case (ids are not dense on MariaDB: a refused insert burns one)."""
+    with app.app_context():
+        return db.session.scalar(
+            select(ModerationCase.id).where(
+                ModerationCase.target_type == kind, ModerationCase.target_id == item_id
+            )
+        )
+
+
 def report_rows(app: Flask) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Report))
