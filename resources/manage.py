@@ -20,7 +20,7 @@ from models import User
 from models.moderation import STATUSES
 from resources.auth_limits import ADDRESS_SIGN_INS, FAILED_SIGN_INS, note_failed_password
 from resources.blueprint import unit_of_work
-from resources.manage_support import protect_forms, sign_in, sign_out, signed_in_admin
+from resources.manage_support import protect_forms, sign_in, sign_out, signed_in_admin, with_policy
 from schemas.auth import LoginSchema
 from schemas.moderation import BanSchema
 from security.rate_limits import limited
@@ -47,6 +47,9 @@ def admins_only() -> Response | None:
         flash("Sign in to continue.")
         return redirect(url_for("manage.sign_in"))
     return None
+
+
+blp.after_request(with_policy)
 
 
 def _page_request() -> PageRequest:

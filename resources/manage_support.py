@@ -45,15 +45,20 @@ csrf = CSRFProtect()
 
 
 def under_manage(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
+    return path == PREFIX or path.startswith(PAGES)
+
+
+PAGES = PREFIX + "/"
 
 
 class ManageSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, opened for the manage pages only: elsewhere a request gets
-    the null session, which refuses to be written (no cookie can appear on an API response)."""
+    the null session, which refuses to be written (no cookie can appear on an API response), and
+    costs nothing (Flask's own would build its signing serializer on every request)."""
 
     def open_session(self, app: Flask, request: Any) -> Any:
-        if not under_manage(request.path):
+        path = request.environ.get("PATH_INFO", "")
+        if path != PREFIX and not path.startswith(PAGES):
             return self.make_null_session(app)
         return super().open_session(app, request)
 
@@ -75,6 +80,14 @@ def init_manage_support(app: Flask) -> None:
     )
     app.session_interface = ManageSessionInterface()
     csrf.init_app(app)
+    # Its hook on every request only returns, with WTF_CSRF_CHECK_DEFAULT off: the API's requests
+    # are spared it (the manage pages call csrf.protect() themselves).
+    hooks = app.before_request_funcs.get(None, [])
+    hooks[:] = [
+        hook
+        for hook in hooks
+        if getattr(hook, "__qualname__", "") != "CSRFProtect.init_app.<locals>.csrf_protect"
+    ]
     app.register_error_handler(CSRFError, csrf_refused)
     app.after_request(html_under_manage)
 
@@ -86,21 +99,28 @@ def protect_forms() -> None:
 
 
 def html_under_manage(response: Response) -> Response:
-    """Under /manage: errors as HTML pages (whatever raised them: a 404 of no route, 405, 413,
-    a CSRF failure, a rate limit, a 500), and the pages' security policy."""
-    if not under_manage(request.path):
+    """Under /manage, errors as HTML pages, whatever answered them in JSON (a 404 of no route,
+    405, 413, a rate limit, a 500). The status is read first: an answer that is no error costs
+    nothing more."""
+    if response.status_code < 400 or response.mimetype != "application/json":
         return response
-    if response.status_code >= 400 and response.mimetype == "application/json":
-        body = response.get_json(silent=True) or {}
-        response.set_data(error_page(response.status_code, body.get("message", "")))
-        response.mimetype = "text/html"
+    if not under_manage(request.environ.get("PATH_INFO", "")):
+        return response
+    body = response.get_json(silent=True) or {}
+    response.set_data(error_page(response.status_code, body.get("message", "")))
+    response.mimetype = "text/html"
+    return with_policy(response)
+
+
+def with_policy(response: Response) -> Response:
+    """The pages' Content-Security-Policy: nothing from another host, no script at all."""
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
 
 
-def csrf_refused(error: CSRFError) -> tuple[str, int]:
+def csrf_refused(error: CSRFError) -> Response:
     """A form without its token (or with a stale one): the page says which, and nothing changed."""
-    return error_page(400, error.description), 400
+    return with_policy(Response(error_page(400, error.description), 400, mimetype="text/html"))
 
 
 def error_page(code: int, message: str) -> str:
