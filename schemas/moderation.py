@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from models.audit import ACTIONS as LOG_ACTIONS
 from models.moderation import REASONS, STATUSES, TARGET_TYPES
 from schemas.board import BoardAuthorSchema
-from schemas.text import multi_line, single_line
+from schemas.text import SINGLE_LINE_PATTERN, multi_line, single_line
 from schemas.timestamps import ID_DOC, timestamp
 
 CASE_ACTIONS = ("hide", "restore", "dismiss", "delete")
@@ -160,6 +160,9 @@ class BanSchema(Schema):
             "description": "When the ban ends (ISO 8601, in the future; UTC when no offset is given). "
             "Absent or null: until lifted.",
             "example": "2099-01-01T00:00:00+00:00",
+            # What the parser takes is stricter still; stated for clients and fuzzers.
+            "pattern": SINGLE_LINE_PATTERN,
+            "maxLength": 40,
         },
     )
 
