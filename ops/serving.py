@@ -39,6 +39,7 @@ LIBRARIES = (
     "flask_sqlalchemy",
     "flask_sqlalchemy.cli",
     "flask_swagger_ui",
+    "flask_wtf.csrf",
     "jwt",
     "limits",
     "marshmallow",
