@@ -24,8 +24,9 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from models import board_search as search_index
 from ops import cli, mailer
-from resources import auth, boards, comments, health, home, messages, users
+from resources import auth, boards, comments, health, home, manage, messages, moderation, users
 from resources.caching import init_caching
+from resources.manage_support import init_manage_support
 from resources.openapi_examples import ErrorExamplesPlugin
 from resources.pagination import LINK_HEADER_DOC, PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
@@ -103,6 +104,8 @@ class Config:
             or f"http://127.0.0.1:{env.get('PORT') or 5000}/reset-password",
             **mailer.mail_settings(env),
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+            # Distinct reporters (since the last dismissal) that hide a board or comment at once.
+            "REPORT_HIDE_THRESHOLD": int(env.get("REPORT_HIDE_THRESHOLD", 5)),
             "CORS_ORIGINS": cors_origins(env.get("CORS_ORIGINS")),
             "API_TITLE": "Board API",
             "API_VERSION": "1.0.0",
@@ -211,12 +214,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     report_mail_settings(app)
     init_jwt(app)
 
-    api.register_blueprint(auth.blp)
-    api.register_blueprint(users.blp)
-    api.register_blueprint(boards.blp)
-    api.register_blueprint(comments.blp)
-    api.register_blueprint(messages.blp)
-    api.register_blueprint(health.blp)
+    for module in (auth, users, boards, comments, messages, moderation, health):
+        api.register_blueprint(module.blp)
+    # The manage pages: HTML for admins, outside the OpenAPI document.
+    init_manage_support(app)
+    app.register_blueprint(manage.blp)
     init_rate_limits(app)
     app.register_blueprint(
         FlaskBlueprint(

@@ -1,15 +1,18 @@
 from models import board_search  # noqa: F401 (the search index, made beside boards by create_all)
+from models.audit import AuditEntry
 from models.board import Board
 from models.comment import Comment
 from models.follow import Follow
 from models.idempotency_key import IdempotencyKey
 from models.mark import BoardLike, BoardScrap, CommentLike
 from models.message import Message
+from models.moderation import ModerationCase, Report
 from models.revoked_token import RevokedToken
 from models.table_count import TableCount
 from models.user import TokenUser, User
 
 __all__ = [
+    "AuditEntry",
     "Board",
     "BoardLike",
     "BoardScrap",
@@ -18,6 +21,8 @@ __all__ = [
     "Follow",
     "IdempotencyKey",
     "Message",
+    "ModerationCase",
+    "Report",
     "RevokedToken",
     "TableCount",
     "TokenUser",

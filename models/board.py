@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event, false
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +48,9 @@ class Board(db.Model):
     # ORM, so an author's write neither bumps nor overwrites them).
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
     scrap_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Hidden by moderation (services/moderation.py, which alone sets it and moves the counts that
+    # leave a hidden board out: table_counts, users.board_count).
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     author: Mapped[User] = relationship(back_populates="boards", lazy="raise")
 
@@ -55,19 +58,24 @@ class Board(db.Model):
         return f"<Board {self.id} {self.title!r}>"
 
 
-# GET /boards reports its unfiltered total from this count instead of COUNT(*) over the table.
-keep_count(Board.__table__)
-
-
 # users.board_count, which the feed's total sums over the followees (models/user.py). BEFORE INSERT:
 # on InnoDB the row's foreign-key check takes a shared lock on the author's row, and two inserts
 # by one author upgrading it to the counter's exclusive lock AFTER INSERT would deadlock; taken
-# first, the exclusive lock simply queues them. The migration holds a copy of these statements.
+# first, the exclusive lock simply queues them. A hidden board left the count when it was hidden
+# (services/moderation.py): its deletion moves nothing more. Boards are always inserted visible.
+# The migrations hold a copy of these statements.
 AUTHOR_COUNT_TRIGGERS = {
     "trg_boards_author_count_insert": "CREATE TRIGGER trg_boards_author_count_insert BEFORE INSERT ON boards "
     "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count + 1 WHERE id = NEW.author_id; END",
     "trg_boards_author_count_delete": "CREATE TRIGGER trg_boards_author_count_delete AFTER DELETE ON boards "
-    "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count - 1 WHERE id = OLD.author_id; END",
+    "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count - 1 WHERE id = OLD.author_id"
+    " AND OLD.hidden = 0; END",
 }
 for _statement in AUTHOR_COUNT_TRIGGERS.values():
     event.listen(Board.__table__, "after_create", DDL(_statement))
+
+# GET /boards reports its unfiltered total from this count instead of COUNT(*) over the table: the
+# visible boards (moderation moves it when it hides or restores one). Created after the author
+# count's triggers, so that on MariaDB (where triggers of one event fire in the order they were
+# made) a delete locks the author's row before the count's, as an insert and a hide do.
+keep_count(Board.__table__, unless_hidden=True)

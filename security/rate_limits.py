@@ -2,7 +2,7 @@
 X-RateLimit-* headers, each configurable and documented in the OpenAPI document.
 
 A resource limits an operation with `@rate_limit(blp, RateLimit(...))` on its view method (the
-limits of logins, registrations, refreshes and password changes are in resources/auth_limits.py;
+limits of logins, registrations, refreshes and password changes are in security/auth_limits.py;
 docs/rate-limits-and-passwords.md shows how to add one). Counters live in Redis when REDIS_URL is
 set, so that every instance shares them; otherwise in a SQLite file that every worker process of
 the instance shares (security/rate_limit_store.py); in memory during a Redis outage (per process), so that an
@@ -98,9 +98,19 @@ def rate_limit(blp: Any, *limits: RateLimit) -> Callable[[Any], Any]:
             headers={**RETRY_AFTER_HEADER, **RATE_LIMIT_HEADERS},
             example=error_body(429, limits[0].message, "rate_limited"),
         )(fn)
+        return limited(*limits)(documented)
+
+    return decorator
+
+
+def limited(*limits: RateLimit) -> Callable[[Any], Any]:
+    """The limits of a view method, undocumented: for pages outside the OpenAPI document (the
+    manage pages). Applied by init_rate_limits like those of `rate_limit`."""
+
+    def decorator(fn: Any) -> Any:
         # functools.wraps copies this attribute to every decorator stacked above.
-        setattr(documented, RATE_LIMITS_ATTRIBUTE, (*getattr(fn, RATE_LIMITS_ATTRIBUTE, ()), *limits))
-        return documented
+        setattr(fn, RATE_LIMITS_ATTRIBUTE, (*getattr(fn, RATE_LIMITS_ATTRIBUTE, ()), *limits))
+        return fn
 
     return decorator
 

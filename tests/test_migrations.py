@@ -49,6 +49,9 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "messages",
         "comment_likes",
         "idempotency_keys",
+        "moderation_cases",
+        "reports",
+        "audit_log",
         *SQLITE_TABLES,
     }
 

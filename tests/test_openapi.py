@@ -34,6 +34,14 @@ PROTECTED = {
     ("/messages/{message_id}", "delete"),
     ("/comments/{comment_id}/like", "put"),
     ("/comments/{comment_id}/like", "delete"),
+    ("/boards/{board_id}/reports", "post"),
+    ("/comments/{comment_id}/reports", "post"),
+    ("/moderation/cases", "get"),
+    ("/moderation/cases/{case_id}", "get"),
+    ("/moderation/cases/{case_id}", "patch"),
+    ("/moderation/log", "get"),
+    ("/users/{user_id}/ban", "put"),
+    ("/users/{user_id}/ban", "delete"),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD, bearer
@@ -38,7 +39,7 @@ def proposed_body(spec: dict[str, Any], operation: dict[str, Any]) -> Any:
     }
 
 
-def test_every_proposed_request_body_succeeds_pressed_in_order(client: FlaskClient) -> None:
+def test_every_proposed_request_body_succeeds_pressed_in_order(app: Flask, client: FlaskClient) -> None:
     spec = client.get("/openapi.json").json
     with_body = {
         (method.upper(), path): operation
@@ -89,6 +90,24 @@ def test_every_proposed_request_body_succeeds_pressed_in_order(client: FlaskClie
     )
     assert read.status_code == 200, read.json
     assert read.json["read_at"] is not None
+    # The recipient reports the board and the comment; the author, made an admin, dismisses the
+    # board's case and bans the recipient.
+    recipient_auth = bearer(recipient_tokens["access_token"])
+    for path, ids in (
+        ("/boards/{board_id}/reports", {"board_id": board_id}),
+        ("/comments/{comment_id}/reports", {"comment_id": commented.json["id"]}),
+    ):
+        reported, body = press("POST", path, recipient_auth, **ids)
+        assert reported.status_code == 201, reported.json
+        assert {key: reported.json[key] for key in body} == body
+    made_admin = app.test_cli_runner().invoke(args=["users", "make-admin", renamed.json["username"]])
+    assert made_admin.exit_code == 0, made_admin.output
+    acted, body = press("PATCH", "/moderation/cases/{case_id}", auth, case_id=1)
+    assert acted.status_code == 200, acted.json
+    assert acted.json["status"] == "dismissed"
+    banned, body = press("PUT", "/users/{user_id}/ban", auth, user_id=2)
+    assert banned.status_code == 200, banned.json
+    assert banned.json["banned"] is True
     logged_out, _ = press("POST", "/auth/logout", auth)
     assert logged_out.status_code == 200, logged_out.json
     reset, _ = press("POST", "/auth/password-reset")
