@@ -31,6 +31,9 @@ class Board(db.Model):
     __table_args__ = (
         Index("ix_boards_author_id_id", "author_id", "id"),
         Index("ix_boards_like_count_id", "like_count", "id"),
+        # The hidden boards, and an author's: the few that totals add for those who see them
+        # (services/boards.py).
+        Index("ix_boards_hidden_author_id", "hidden", "author_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

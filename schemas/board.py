@@ -31,6 +31,15 @@ class BoardSchema(Schema):
     )
     like_count = fields.Integer(dump_only=True, required=True, metadata={"example": 3})
     scrap_count = fields.Integer(dump_only=True, required=True, metadata={"example": 1})
+    hidden = fields.Boolean(
+        dump_only=True,
+        required=True,
+        metadata={
+            "description": "Hidden by moderation: only its author and admins see it (true); false "
+            "for everyone else, who never see a hidden board.",
+            "example": False,
+        },
+    )
     liked = fields.Boolean(
         dump_only=True,
         metadata={"description": "Whether you like it: only on reads with a valid access token."},
@@ -62,6 +71,7 @@ BOARD_FIELDS = (
     "comment_count",
     "like_count",
     "scrap_count",
+    "hidden",
 )
 MARK_FIELDS = ("liked", "scrapped")
 
@@ -102,6 +112,7 @@ def _board(
     comment_count: int,
     like_count: int,
     scrap_count: int,
+    hidden: Any,
     liked: Any = None,
     scrapped: Any = None,
 ) -> dict[str, Any]:
@@ -116,6 +127,7 @@ def _board(
         "comment_count": comment_count,
         "like_count": like_count,
         "scrap_count": scrap_count,
+        "hidden": bool(hidden),
     }
     if liked is not None:
         body["liked"] = bool(liked)

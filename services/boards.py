@@ -54,6 +54,7 @@ from models.row_lock import lock_row
 from schemas.board import board_json, board_rows_json, written_json
 from services import search
 from services.errors import Forbidden, Invalid, NotFound, Unauthorized
+from services.hiding import ADMIN, USER, board_visibility, can_see, viewer_kind
 from services.pages import Page, PageRequest
 
 BOARD_ROWS = select(
@@ -67,6 +68,7 @@ BOARD_ROWS = select(
     Board.comment_count,
     Board.like_count,
     Board.scrap_count,
+    Board.hidden,
 ).join(User, User.id == Board.author_id)
 # The reader's marks (bind parameter `viewer`): each a primary-key lookup per row of the page.
 MARKS = (BoardLike.user_id.is_not(None).label("liked"), BoardScrap.user_id.is_not(None).label("scrapped"))
@@ -86,6 +88,17 @@ ORDERS = {"new": (Board.id.desc(),), "top": (Board.like_count.desc(), Board.id.d
 # The authors a user follows (the IN measured against a join: docs/follows-and-feed.md).
 FOLLOWEES = select(Follow.followee_id).where(Follow.follower_id == bindparam("follower_id"))
 BOARDS_IN_TABLE = select(TableCount.row_count).where(TableCount.table_name == Board.__tablename__)
+# table_counts counts visible boards: the hidden ones that a viewer sees come on top (the index
+# on (hidden, author_id) holds them: a range of the few hidden rows).
+HIDDEN_BOARDS = select(func.count()).select_from(Board).where(Board.hidden.is_(True))
+UNFILTERED_TOTALS = {
+    "anonymous": BOARDS_IN_TABLE,
+    USER: select(
+        BOARDS_IN_TABLE.scalar_subquery()
+        + HIDDEN_BOARDS.where(Board.author_id == bindparam("viewer")).scalar_subquery()
+    ),
+    ADMIN: select(BOARDS_IN_TABLE.scalar_subquery() + HIDDEN_BOARDS.scalar_subquery()),
+}
 # The newest board of any followee: a walk by primary key starts there (one index seek per
 # followee on ix_boards_author_id_id), not at the newest board of all, which may sit above
 # thousands of boards by people the reader does not follow.
@@ -106,10 +119,15 @@ FEED_TOTAL = (
     .join(User, User.id == Follow.followee_id)
     .where(Follow.follower_id == bindparam("follower_id"))
 )
+# users.board_count counts visible boards; an admin's feed also lists the followees' hidden ones.
+FEED_TOTAL_ADMIN = FEED_TOTAL.with_only_columns(
+    FEED_TOTAL.selected_columns[0] + HIDDEN_BOARDS.where(Board.author_id.in_(FOLLOWEES)).scalar_subquery(),
+    *list(FEED_TOTAL.selected_columns)[1:],
+)
 
 # Writes of an existing board, on a row the request has locked (models/row_lock.py): no version
 # condition is needed, nobody else can change the row before the transaction ends.
-LOCKED_COLUMNS = ("author_id", "title", "content", "updated_at")
+LOCKED_COLUMNS = ("author_id", "title", "content", "updated_at", "hidden")
 DELETE_BOARD = delete(Board).where(Board.id == bindparam("board_id"))
 
 BEFORE_WITH_PAGE = "Use either before or page, not both."
@@ -127,6 +145,7 @@ def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
         "comment_count": 0,
         "like_count": 0,
         "scrap_count": 0,
+        "hidden": False,
     }
     try:
         board_id = connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
@@ -138,14 +157,15 @@ def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
     return board_json(values)
 
 
-def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any]:
-    """The board's JSON body, with the viewer's marks when there is one."""
+def read_board(board_id: int, viewer: TokenUser | None = None, written: bool = False) -> dict[str, Any]:
+    """The board's JSON body, with the viewer's marks when there is one. Not found when hidden
+    from the viewer, unless `written` (the answer to its author's or an admin's edit)."""
     params = {"board_id": board_id}
     if viewer is not None:
         params["viewer"] = viewer.id
     statement = BOARD_BY_ID if viewer is None else BOARD_BY_ID_MARKED
     row = connection().execute(statement, params).one_or_none()
-    if row is None:
+    if row is None or not (written or can_see(viewer, (row.author_id, row.hidden))):
         raise NotFound(f"Board {board_id} not found.")
     return (ROW_JSON if viewer is None else MARKED_ROW_JSON)((row,))[0]
 
@@ -198,12 +218,15 @@ def _conditions(filters: frozenset[str]) -> list[ColumnElement[bool]]:
 
 @functools.cache
 def _statements(
-    filters: frozenset[str], sort: str, marked: bool, search_shape: tuple[str, int, int] | None = None
+    filters: frozenset[str], sort: str, viewer: str, search_shape: tuple[str, int, int] | None = None
 ) -> tuple[Select[Any], Any]:
-    """The page query and the count query for a set of filters, an order, whether the reader's
-    marks come along and the shape of the search terms (services/search.py), built once."""
-    conditions = _conditions(filters)
-    rows = BOARD_ROWS_MARKED if marked else BOARD_ROWS
+    """The page query and the count query for a set of filters, an order, the kind of viewer
+    (services/hiding.py: who sees hidden boards; the marks come along with a token) and the
+    shape of the search terms (services/search.py), built once."""
+    filtered = _conditions(filters)
+    visibility = board_visibility(viewer)
+    conditions = filtered if visibility is None else [*filtered, visibility]
+    rows = BOARD_ROWS if viewer == "anonymous" else BOARD_ROWS_MARKED
     order = ORDERS.get(sort, ORDERS["new"])
     if search_shape is not None:
         # The full-text index narrows the boards (and, newest first, may lead the walk).
@@ -226,10 +249,10 @@ def _statements(
             if index_count is not None
             else search.restrict(COUNT_ALL, search_shape).where(*conditions)
         )
-    elif conditions:
+    elif filtered:
         count = COUNT_ALL.where(*conditions)
     else:
-        count = BOARDS_IN_TABLE
+        count = UNFILTERED_TOTALS[viewer]
     return page, count
 
 
@@ -242,9 +265,11 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     if viewer is not None:
         params["viewer"] = viewer.id
     size = request.page_size
+    kind = viewer_kind(viewer)
     known_total = None
     if "followed_by" in filters:
-        known_total, table, newest = conn.execute(FEED_TOTAL, params).one()
+        feed_total = FEED_TOTAL_ADMIN if kind == ADMIN else FEED_TOTAL
+        known_total, table, newest = conn.execute(feed_total, params).one()
         reach = size if request.before is not None else request.offset + size
         if walks_by_id(known_total, table or 0, reach):
             filters.add("dense")
@@ -252,7 +277,7 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     if request.before is not None:
         filters.add("before")
     marked = viewer is not None
-    page_stmt, count_stmt = _statements(frozenset(filters), sort, marked, search_shape)
+    page_stmt, count_stmt = _statements(frozenset(filters), sort, kind, search_shape)
 
     if request.before is not None:
         # One row more than the page tells whether a next page exists.
@@ -266,7 +291,9 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     total = known_total if known_total is not None else conn.execute(count_stmt, params).scalar()
     if total is None:
         # The counter row is gone (a table emptied by hand, say): count the slow, exact way.
-        total = conn.execute(COUNT_ALL).scalar_one()
+        visibility = board_visibility(kind)
+        count_all = COUNT_ALL if visibility is None else COUNT_ALL.where(visibility)
+        total = conn.execute(count_all, params).scalar_one()
     offset = request.offset
     rows = []
     # A page past the end is empty without asking: a huge page number must not reach SQL.
@@ -298,7 +325,7 @@ def update_board(board_id: int, editor: TokenUser, data: dict[str, Any], if_matc
     if changes:
         params = {**changes, "board_id": board_id, "now": utcnow()}
         connection().execute(_edit(frozenset(changes)), params)
-    return read_board(board_id)  # the row as this transaction wrote it
+    return read_board(board_id, written=True)  # the row as this transaction wrote it
 
 
 def delete_board(board_id: int, editor: TokenUser, if_match: IfMatch) -> None:
@@ -312,7 +339,7 @@ def _writable_board(board_id: int, editor: TokenUser, if_match: IfMatch) -> Any:
     """The board, locked for this request's write (models/row_lock.py), after the checks: not
     found, forbidden for anyone but its author and admins, a stale If-Match."""
     board = lock_row(Board.__table__, board_id, *LOCKED_COLUMNS)
-    if board is None:
+    if board is None or not can_see(editor, (board.author_id, board.hidden)):
         raise NotFound(f"Board {board_id} not found.")
     if editor.id != board.author_id and not editor.is_admin:
         raise Forbidden("Only the owner or an admin may do this.")

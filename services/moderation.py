@@ -4,10 +4,8 @@
   its reports (in all, by reason, and since it was last dismissed).
 - An item is hidden at once when REPORT_HIDE_THRESHOLD distinct users have reported it since
   its case was last dismissed; admins hide, restore, dismiss or delete through its case.
-- A hidden item stays visible to its author and to admins only. Hiding and restoring move the
-  counts that lists show, so that they count visible items: a board leaves `table_counts` and its
-  author's `board_count`; a comment leaves its board's `comment_count` (with its replies, for a
-  top-level comment) and its parent's `reply_count`.
+- A hidden item stays visible to its author and to admins only (services/hiding.py: the rule,
+  and `set_hidden`, which alone writes `hidden` and moves the counts that leave it out).
 
 Concurrency. Every report and every admin action first locks its item with a write that changes
 nothing (the board's row, then the comment's: the lock order of every comment write), so that on
@@ -21,33 +19,29 @@ number of concurrent reporters, exactly one makes it true.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, case, false, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
 from db import UTCDateTime, connection, utcnow
-from models import Board, Comment, ModerationCase, Report, TableCount, TokenUser, User
-from models.counters import counter_moves, counter_update, move, untouched
+from models import ModerationCase, Report, TokenUser, User
 from models.moderation import REASONS
 from services import audit
 from services import boards as board_service
 from services import comments as comment_service
 from services.access import require_admin
 from services.errors import Conflict, Invalid, NotFound, Unauthorized
+from services.hiding import Item, boards, comments, lock_item, set_hidden
 from services.pages import Page, PageRequest
 
 ACTIONS = ("hide", "restore", "dismiss", "delete")
 # GET /moderation/cases/<id> shows this many of a case's reports, newest first (report_count has them all).
 REPORTS_SHOWN = 100
 
-boards = Board.__table__
-comments = Comment.__table__
 cases = ModerationCase.__table__
 reports = Report.__table__
-parents = comments.alias("parent")
 
 
 def _insert_ignoring_duplicates(table: Any) -> Any:
@@ -59,71 +53,6 @@ def _insert_ignoring_duplicates(table: Any) -> Any:
         .prefix_with("IGNORE", dialect="mariadb")
     )
 
-
-# Locks: a write that changes nothing (updated_at untouched). Bind names differ from column names:
-# an UPDATE reserves those for its SET clause.
-LOCK_BOARD = (
-    update(boards)
-    .where(boards.c.id == bindparam("item_id"))
-    .values(hidden=boards.c.hidden, **untouched(boards))
-)
-LOCK_COMMENT = (
-    update(comments)
-    .where(comments.c.id == bindparam("item_id"))
-    .values(hidden=comments.c.hidden, **untouched(comments))
-)
-BOARD_OF_COMMENT = select(comments.c.board_id).where(comments.c.id == bindparam("item_id"))
-BOARD_ITEM = (
-    select(boards.c.id, boards.c.author_id, boards.c.hidden, boards.c.created_at)
-    .where(boards.c.id == bindparam("item_id"))
-    .with_for_update()
-)
-COMMENT_ITEM = (
-    select(
-        comments.c.id,
-        comments.c.author_id,
-        comments.c.hidden,
-        comments.c.deleted,
-        comments.c.board_id,
-        comments.c.parent_id,
-        comments.c.reply_count,
-        comments.c.version,
-        comments.c.created_at,
-        boards.c.author_id.label("board_author_id"),
-        boards.c.hidden.label("board_hidden"),
-        parents.c.author_id.label("parent_author_id"),
-        parents.c.hidden.label("parent_hidden"),
-    )
-    .join(boards, boards.c.id == comments.c.board_id)
-    .outerjoin(parents, parents.c.id == comments.c.parent_id)
-    .where(comments.c.id == bindparam("item_id"))
-    .with_for_update()
-)
-
-# Hiding and restoring: conditional on the state found, so that a second hide changes nothing.
-SET_BOARD_HIDDEN = (
-    update(boards)
-    .where(boards.c.id == bindparam("item_id"), boards.c.hidden == bindparam("was"))
-    .values(hidden=bindparam("to"), **untouched(boards))
-)
-SET_COMMENT_HIDDEN = (
-    update(comments)
-    .where(
-        comments.c.id == bindparam("item_id"),
-        comments.c.hidden == bindparam("was"),
-        comments.c.deleted == false(),
-    )
-    .values(hidden=bindparam("to"), **untouched(comments))
-)
-VISIBLE_BOARDS = {
-    by: update(TableCount)
-    .where(TableCount.table_name == boards.name)
-    .values(row_count=TableCount.row_count + by)
-    for by in (-1, +1)
-}
-AUTHOR_BOARDS = {by: counter_update(User.board_count, by) for by in (-1, +1)}
-REPLIES = {by: counter_update(Comment.reply_count, by) for by in (-1, +1)}
-BOARD_COMMENTS = counter_moves(Board.comment_count, bindparam("by")).where(boards.c.id == bindparam("row_id"))
 
 # Cases and reports.
 INSERT_CASE = _insert_ignoring_duplicates(cases).values(
@@ -244,99 +173,6 @@ REPORTS_OF_CASE = (
 )
 
 
-@dataclass(frozen=True)
-class Item:
-    """A reported board or comment, read under its locks."""
-
-    type: str
-    id: int
-    author_id: int | None
-    hidden: bool
-    # With the id, what tells this item from a later one that reuses a deleted one's id (SQLite
-    # hands out the highest id again once its row is gone).
-    created_at: datetime
-    # A comment deleted to a placeholder: nothing left to report, hide or restore.
-    deleted: bool = False
-    board_id: int = 0
-    parent_id: int | None = None
-    parent_hidden: bool = False
-    reply_count: int = 0
-    version: int = 0
-    # (author_id, hidden) of what holds it: a comment is out of sight when its board or its
-    # parent is hidden, as the item itself.
-    holders: tuple[tuple[int | None, bool], ...] = ()
-
-    def visible_to(self, viewer: TokenUser) -> bool:
-        if viewer.is_admin:
-            return True
-        return all(
-            not hidden or author == viewer.id
-            for author, hidden in ((self.author_id, self.hidden), *self.holders)
-        )
-
-    @property
-    def name(self) -> str:
-        return f"{self.type.capitalize()} {self.id}"
-
-
-def _lock_item(target_type: str, target_id: int) -> Item | None:
-    """Lock the item (its board first) and read it; None when it does not exist."""
-    conn = connection()
-    if target_type == "board":
-        if not conn.execute(LOCK_BOARD, {"item_id": target_id}).rowcount:
-            return None
-        row = conn.execute(BOARD_ITEM, {"item_id": target_id}).one()
-        return Item("board", row.id, row.author_id, bool(row.hidden), row.created_at, board_id=row.id)
-    board_id = conn.execute(BOARD_OF_COMMENT, {"item_id": target_id}).scalar()
-    if board_id is None:
-        return None
-    conn.execute(LOCK_BOARD, {"item_id": board_id})
-    if not conn.execute(LOCK_COMMENT, {"item_id": target_id}).rowcount:
-        return None
-    row = conn.execute(COMMENT_ITEM, {"item_id": target_id}).one()
-    holders = [(row.board_author_id, bool(row.board_hidden))]
-    if row.parent_id is not None:
-        holders.append((row.parent_author_id, bool(row.parent_hidden)))
-    return Item(
-        "comment",
-        row.id,
-        row.author_id,
-        bool(row.hidden),
-        row.created_at,
-        deleted=bool(row.deleted),
-        board_id=row.board_id,
-        parent_id=row.parent_id,
-        parent_hidden=bool(row.parent_hidden),
-        reply_count=row.reply_count,
-        version=row.version,
-        holders=tuple(holders),
-    )
-
-
-def set_hidden(item: Item, hidden: bool) -> bool:
-    """Hide or restore the item and move the counts that leave it out; False when it already was."""
-    conn = connection()
-    flip = {"item_id": item.id, "was": not hidden, "to": hidden}
-    by = -1 if hidden else +1
-    if item.type == "board":
-        if not conn.execute(SET_BOARD_HIDDEN, flip).rowcount:
-            return False
-        # The author's row before the count's: the order of a board's insert and delete.
-        move(AUTHOR_BOARDS[by], item.author_id)  # type: ignore[arg-type]
-        conn.execute(VISIBLE_BOARDS[by])
-        return True
-    if not conn.execute(SET_COMMENT_HIDDEN, flip).rowcount:
-        return False
-    if item.parent_id is None:
-        # Its replies leave the board's count with it (they are out of sight with their thread).
-        move(BOARD_COMMENTS, item.board_id, by=by * (1 + item.reply_count))
-    else:
-        move(REPLIES[by], item.parent_id)
-        if not item.parent_hidden:  # under a hidden parent it was out of the count already
-            move(BOARD_COMMENTS, item.board_id, by=by)
-    return True
-
-
 def _delete(actor: TokenUser, item: Item) -> None:
     """Delete the item as its author's delete would (the same service, as an admin, without
     If-Match): a hidden one is restored first, so that the delete moves the counts of a visible
@@ -358,7 +194,7 @@ def report(
 ) -> tuple[dict[str, Any], bool]:
     """Report a board or comment; (the report, whether it is new). A repeat changes nothing and
     answers the first report."""
-    item = _lock_item(target_type, target_id)
+    item = lock_item(target_type, target_id)
     if item is None or item.deleted or not item.visible_to(reporter):
         raise NotFound(f"{target_type.capitalize()} {target_id} not found.")
     if item.author_id == reporter.id:
@@ -409,7 +245,7 @@ def act(actor: TokenUser, case_id: int, action: str) -> dict[str, Any]:
     target = connection().execute(CASE_TARGET, {"case_id": case_id}).one_or_none()
     if target is None:
         raise NotFound(f"Case {case_id} not found.")
-    item = _lock_item(target.target_type, target.target_id)
+    item = lock_item(target.target_type, target.target_id)
     if item is not None and item.created_at != target.target_created_at:
         item = None  # a later item took the id of the deleted one
     _apply(actor, case_id, target.target_type, target.target_id, item, action)
@@ -420,7 +256,7 @@ def act_on_item(actor: TokenUser, target_type: str, target_id: int, action: str)
     """The same action on an item found without its case (the manage pages' list of boards): its
     case is opened first when nobody has reported it yet."""
     require_admin(actor)
-    item = _lock_item(target_type, target_id)
+    item = lock_item(target_type, target_id)
     if item is None:
         raise NotFound(f"{target_type.capitalize()} {target_id} not found.")
     case_id = _case_of(item, utcnow())

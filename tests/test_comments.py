@@ -52,6 +52,7 @@ def test_create_answers_201_with_the_comment_and_a_location_that_resolves(app, c
         "deleted": False,
         "like_count": 0,
         "reply_count": 0,
+        "hidden": False,
         "replies": [],
     }
     assert response.headers["Location"] == f"http://localhost/comments/{body['id']}"
@@ -80,7 +81,7 @@ def test_read_paths_build_what_the_schema_documents(app, client, alice, bob, boa
     def stored(comment_id: int, author: dict, replies: list) -> dict:
         row = db.session.get(Comment, comment_id)
         return {
-            **{name: getattr(row, name) for name in (*columns, "reply_count")},
+            **{name: getattr(row, name) for name in (*columns, "reply_count", "hidden")},
             "author": author,
             "replies": replies,
         }

@@ -19,6 +19,7 @@ MARKED = {
     "comment_count",
     "like_count",
     "scrap_count",
+    "hidden",
 }
 
 

@@ -3,8 +3,7 @@
 A hidden board or comment is 404 on its own URL and left out of every list, count, total, the
 feed and search, for everyone but its author and admins, who see it with `hidden: true`;
 `hidden` is on every board and comment shape; hidden comments leave no placeholder and do not
-count in `comment_count`. Each test fails until the read paths honour `hidden`
-(strict xfail: the marker must go the day they pass). The checklist: docs of the integration.
+count in `comment_count`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ from tests.comment_support import delete_comment, post_comment
 from tests.support import create_board, pagination
 from tests.support_moderation import act, assert_visible_counts_exact, report
 
-integration = pytest.mark.xfail(reason="moderation integration", strict=True)
+# Forums (issue 25) is not on this branch yet: strict, so the marker goes the day it passes.
+forums = pytest.mark.xfail(reason="needs forums", strict=True)
 
 
 @pytest.fixture
@@ -46,7 +46,6 @@ def ids(response: Any) -> list[int]:
     return [item["id"] for item in response.json]
 
 
-@integration
 def test_every_board_and_comment_shape_says_hidden(client, alice, board, comment):
     assert client.get(f"/boards/{board['id']}").json["hidden"] is False
     assert [b["hidden"] for b in client.get("/boards").json] == [False]
@@ -56,7 +55,6 @@ def test_every_board_and_comment_shape_says_hidden(client, alice, board, comment
     assert created["hidden"] is False
 
 
-@integration
 def test_a_hidden_board_is_404_but_to_its_author_and_admins(client, admin, alice, carol, hidden_board):
     path = f"/boards/{hidden_board['id']}"
     assert client.get(path).status_code == 404
@@ -71,7 +69,6 @@ def test_a_hidden_board_is_404_but_to_its_author_and_admins(client, admin, alice
     assert post.status_code == 404
 
 
-@integration
 def test_a_hidden_board_leaves_lists_totals_the_feed_and_search(client, admin, alice, carol, hidden_board):
     visible = create_board(client, alice, title="Alice's other board")
     client.put(f"/users/{alice['id']}/follow", headers=carol["headers"])
@@ -92,7 +89,6 @@ def test_a_hidden_board_leaves_lists_totals_the_feed_and_search(client, admin, a
         assert pagination(response)["total"] == 2
 
 
-@integration
 def test_a_scrapped_board_that_is_hidden_leaves_the_scraps(client, admin, alice, bob, board):
     client.put(f"/boards/{board['id']}/scrap", headers=bob["headers"])
     report(client, bob, "board", board["id"])
@@ -101,7 +97,6 @@ def test_a_scrapped_board_that_is_hidden_leaves_the_scraps(client, admin, alice,
     assert ids(response) == [] and pagination(response)["total"] == 0
 
 
-@integration
 def test_a_hidden_comment_is_404_and_leaves_the_thread_without_a_placeholder(
     app, client, admin, alice, bob, carol, board, hidden_comment
 ):
@@ -129,7 +124,6 @@ def test_a_hidden_comment_is_404_and_leaves_the_thread_without_a_placeholder(
 
 
 @pytest.mark.parametrize("app_config", [{"REPORT_HIDE_THRESHOLD": 1}])
-@integration
 def test_a_hidden_reply_leaves_its_threads_replies_and_counts(app, client, alice, bob, carol, board, comment):
     replies = [
         post_comment(client, carol, board["id"], f"Reply {n}", parent_id=comment["id"]) for n in range(2)
@@ -142,7 +136,6 @@ def test_a_hidden_reply_leaves_its_threads_replies_and_counts(app, client, alice
     assert client.get(f"/boards/{board['id']}").json["comment_count"] == 2
 
 
-@integration
 def test_deleting_a_hidden_comment_moves_no_count_twice(
     app, client, admin, alice, bob, board, hidden_comment
 ):
@@ -152,7 +145,6 @@ def test_deleting_a_hidden_comment_moves_no_count_twice(
 
 
 @pytest.mark.parametrize("app_config", [{"REPORT_HIDE_THRESHOLD": 1}])
-@integration
 def test_deleting_a_reply_under_a_hidden_parent_or_its_user_moves_no_count_twice(
     app, client, admin, alice, bob, carol, board, comment
 ):
@@ -166,7 +158,7 @@ def test_deleting_a_reply_under_a_hidden_parent_or_its_user_moves_no_count_twice
     assert client.get(f"/boards/{board['id']}").json["comment_count"] == 0
 
 
-@integration
+@forums
 def test_a_forums_board_count_leaves_a_hidden_board_out(client, admin, alice, bob):
     forum = client.post(
         "/forums",
@@ -184,3 +176,96 @@ def test_a_forums_board_count_leaves_a_hidden_board_out(client, admin, alice, bo
     assert ids(listed) == [] and pagination(listed)["total"] == 0
     act(client, admin, 1, "restore")
     assert client.get(f"/forums/{forum['id']}").json["board_count"] == 1
+
+
+def test_writes_of_a_hidden_board_are_404_to_others_and_its_delete_moves_no_count_twice(
+    app, client, admin, alice, carol, hidden_board
+):
+    path = f"/boards/{hidden_board['id']}"
+    for method in ("put", "patch"):
+        response = getattr(client, method)(path, json={"title": "Mine now"}, headers=carol["headers"])
+        assert (response.status_code, response.json["message"]) == (
+            404,
+            f"Board {hidden_board['id']} not found.",
+        )
+    assert client.delete(path, headers=carol["headers"]).status_code == 404
+    assert client.put(path + "/like", headers=admin["headers"]).status_code == 200  # admins see it
+    edited = client.patch(path, json={"title": "Edited"}, headers=alice["headers"])
+    assert (edited.status_code, edited.json["hidden"], edited.json["title"]) == (200, True, "Edited")
+    assert client.delete(path, headers=alice["headers"]).status_code == 204
+    assert_visible_counts_exact(app)
+    assert pagination(client.get("/boards"))["total"] == 0
+
+
+def test_an_admins_totals_and_feed_count_the_hidden_boards(client, admin, alice, hidden_board):
+    visible = create_board(client, alice, title="Visible")
+    client.put(f"/users/{alice['id']}/follow", headers=admin["headers"])
+    for path in ("/boards", "/boards/feed", f"/boards?author_id={alice['id']}"):
+        response = client.get(path, headers=admin["headers"])
+        assert ids(response) == [visible["id"], hidden_board["id"]], path
+        assert pagination(response)["total"] == 2, path
+
+
+def test_the_threads_of_a_hidden_comment_are_404_to_others(
+    client, admin, alice, bob, carol, board, hidden_comment
+):
+    path = f"/comments/{hidden_comment['id']}"
+    for method, suffix, body in (
+        ("patch", "", {"content": "x"}),
+        ("delete", "", None),
+        ("get", "/replies", None),
+    ):
+        response = getattr(client, method)(path + suffix, json=body, headers=carol["headers"])
+        assert response.status_code == 404, (method, suffix)
+    # A comment on a hidden board is out of sight with it, to everyone but who wrote the board.
+    other = post_comment(client, carol, board["id"], "Still here")
+    report(client, bob, "board", board["id"])
+    act(client, admin, 2, "hide")
+    for viewer, status in ((carol, 404), (bob, 404), (alice, 200), (admin, 200)):
+        assert client.get(f"/comments/{other['id']}", headers=viewer["headers"]).status_code == status
+        like = client.put(f"/comments/{other['id']}/like", headers=viewer["headers"])
+        assert like.status_code == status, viewer
+    assert client.get(f"/boards/{board['id']}/comments", headers=bob["headers"]).status_code == 404
+    assert client.get(f"/comments/{other['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("app_config", [{"REPORT_HIDE_THRESHOLD": 1}])
+def test_deleting_a_user_whose_comments_are_hidden_moves_no_count_twice(
+    app, client, admin, alice, bob, carol, board
+):
+    thread = post_comment(client, carol, board["id"], "Carol's thread")
+    others = post_comment(client, bob, board["id"], "A reply to it", parent_id=thread["id"])
+    own = post_comment(client, carol, board["id"], "Carol replies too", parent_id=thread["id"])
+    bobs = post_comment(client, bob, board["id"], "Bob's thread")
+    under_bob = post_comment(client, carol, board["id"], "Carol under Bob", parent_id=bobs["id"])
+    for item in (own, thread, under_bob):  # (once the thread is hidden, so is what is under it)
+        assert report(client, alice, "comment", item["id"]).status_code == 201
+    assert_visible_counts_exact(app)
+    assert client.delete(f"/users/{carol['id']}", headers=admin["headers"]).status_code == 204
+    assert_visible_counts_exact(app)
+    # Carol's thread is a placeholder now, shown with Bob's reply, which is counted again.
+    listed = client.get(f"/boards/{board['id']}/comments").json
+    assert [(c["id"], c["deleted"], [r["id"] for r in c["replies"]]) for c in listed] == [
+        (thread["id"], True, [others["id"]]),
+        (bobs["id"], False, []),
+    ]
+    assert client.get(f"/boards/{board['id']}").json["comment_count"] == 2
+
+
+@pytest.mark.parametrize("app_config", [{"REPORT_HIDE_THRESHOLD": 1}])
+def test_a_thread_whose_replies_are_all_hidden_leaves_no_empty_placeholder(
+    app, client, admin, alice, bob, carol, board
+):
+    thread = post_comment(client, carol, board["id"], "Carol's thread")
+    reply = post_comment(client, bob, board["id"], "Bob's reply", parent_id=thread["id"])
+    delete_comment(client, carol, thread["id"])  # a placeholder, for Bob's reply
+    report(client, alice, "comment", reply["id"])
+    listed = client.get(f"/boards/{board['id']}/comments", headers=carol["headers"])
+    assert ids(listed) == [] and pagination(listed)["total"] == 0
+    # Admins see everything; Bob sees his hidden reply on its own (the thread is an empty placeholder).
+    everything = client.get(f"/boards/{board['id']}/comments", headers=admin["headers"]).json
+    assert [(c["id"], [r["id"] for r in c["replies"]]) for c in everything] == [(thread["id"], [reply["id"]])]
+    assert ids(client.get(f"/boards/{board['id']}/comments", headers=bob["headers"])) == []
+    replies = client.get(f"/comments/{thread['id']}/replies", headers=bob["headers"])
+    assert ids(replies) == [reply["id"]] and pagination(replies)["total"] == 1
+    assert_visible_counts_exact(app)

@@ -20,6 +20,7 @@ FIELDS = {
     "comment_count": 2,
     "like_count": 3,
     "scrap_count": 1,
+    "hidden": False,
 }
 
 

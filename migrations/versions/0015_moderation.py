@@ -55,6 +55,7 @@ def upgrade():
     # Plain ALTER TABLE ADD COLUMN (not batch mode, which on SQLite would copy `boards` and lose
     # its triggers). Nothing is hidden yet: every count stays exact.
     op.add_column("boards", sa.Column("hidden", sa.Boolean(), server_default=sa.text("0"), nullable=False))
+    op.create_index("ix_boards_hidden_author_id", "boards", ["hidden", "author_id"], unique=False)
     op.add_column("comments", sa.Column("hidden", sa.Boolean(), server_default=sa.text("0"), nullable=False))
     op.add_column("users", sa.Column("ban_reason", sa.String(length=500), nullable=True))
     op.add_column("users", sa.Column("banned_until", db.UTCDateTime(), nullable=True))
@@ -133,6 +134,7 @@ def downgrade():
     op.drop_column("users", "banned_until")
     op.drop_column("users", "ban_reason")
     op.drop_column("comments", "hidden")
+    op.drop_index("ix_boards_hidden_author_id", table_name="boards")
     op.drop_column("boards", "hidden")
 
 
