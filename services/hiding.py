@@ -85,15 +85,10 @@ LOCK_COMMENT = (
     .where(comments.c.id == bindparam("item_id"))
     .values(hidden=comments.c.hidden, **untouched(comments))
 )
-# A comment's board, found and locked in one statement (a comment never changes board).
-LOCK_BOARD_OF_COMMENT = (
-    update(boards)
-    .where(
-        boards.c.id
-        == select(comments.c.board_id).where(comments.c.id == bindparam("item_id")).scalar_subquery()
-    )
-    .values(hidden=boards.c.hidden, **untouched(boards))
-)
+# A comment's board (it never changes): a plain read, then the board's lock. One UPDATE with the
+# read as its subquery would take a shared lock on the comment on MariaDB, which the comment's
+# lock then upgrades: two such requests deadlock.
+BOARD_OF_COMMENT = select(comments.c.board_id).where(comments.c.id == bindparam("item_id"))
 BOARD_ITEM = (
     select(boards.c.id, boards.c.author_id, boards.c.hidden, boards.c.created_at)
     .where(boards.c.id == bindparam("item_id"))
@@ -217,8 +212,10 @@ def lock_item(target_type: str, target_id: int) -> Item | None:
             return None
         row = conn.execute(BOARD_ITEM, {"item_id": target_id}).one()
         return Item("board", row.id, row.author_id, bool(row.hidden), row.created_at, board_id=row.id)
-    if not conn.execute(LOCK_BOARD_OF_COMMENT, {"item_id": target_id}).rowcount:
+    board_id = conn.execute(BOARD_OF_COMMENT, {"item_id": target_id}).scalar()
+    if board_id is None:
         return None
+    conn.execute(LOCK_BOARD, {"item_id": board_id})
     if not conn.execute(LOCK_COMMENT, {"item_id": target_id}).rowcount:
         return None
     row = conn.execute(COMMENT_ITEM, {"item_id": target_id}).one()

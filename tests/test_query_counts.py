@@ -301,18 +301,18 @@ def test_comment_writes_cost_a_constant_number_of_statements_beyond_authenticati
     )
     # Lock, whether its board or parent hides it, UPDATE, then the comment and its replies.
     assert patch[0] == auth + 5, patch[1]
-    # A comment with 25 replies becomes a placeholder: lock its board (found by the comment), lock
-    # the comment, read it with what holds it (services/hiding.py), board count, DELETE (no),
-    # UPDATE, DELETE its likes.
+    # A comment with 25 replies becomes a placeholder: find its board, lock it, lock the comment,
+    # read it with what holds it (services/hiding.py), board count, DELETE (no), UPDATE, DELETE
+    # its likes.
     placeholder = cost(app, client, f"/comments/{comments[0]['id']}", method="DELETE", headers=headers)
-    assert placeholder[0] == auth + 7, placeholder[1]
-    # A reply: the same three, board count, DELETE, parent's count, DELETE the parent if an empty
+    assert placeholder[0] == auth + 8, placeholder[1]
+    # A reply: the same four, board count, DELETE, parent's count, DELETE the parent if an empty
     # placeholder.
     reply_id = client.get(f"/comments/{comments[0]['id']}").json["replies"][0]["id"]
     replier = seeded[1]
     auth_replier, _ = cost(app, client, "/auth/me", headers=replier["headers"])
     deleted = cost(app, client, f"/comments/{reply_id}", method="DELETE", headers=replier["headers"])
-    assert deleted[0] == auth_replier + 7, deleted[1]
+    assert deleted[0] == auth_replier + 8, deleted[1]
 
 
 def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statements(
