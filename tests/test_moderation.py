@@ -748,3 +748,10 @@ def test_lists_cost_a_constant_number_of_statements(app, client, make_user, admi
     assert costs() == small
     # The token's check (one statement), then a count and a page; the case and its reports.
     assert small == (3, 3, 3)
+
+
+def test_only_admins_see_whether_a_user_is_banned(client, admin, alice, bob):
+    client.put(f"/users/{bob['id']}/ban", json={"reason": "Spam."}, headers=admin["headers"])
+    assert client.get(f"/users/{bob['id']}", headers=admin["headers"]).json["banned"] is True
+    for headers in (alice["headers"], {}):
+        assert "banned" not in client.get(f"/users/{bob['id']}", headers=headers).json

@@ -149,6 +149,7 @@ def test_deleting_a_reply_under_a_hidden_parent_or_its_user_moves_no_count_twice
     app, client, admin, alice, bob, carol, board, comment
 ):
     reply = post_comment(client, carol, board["id"], "A reply", parent_id=comment["id"])
+    post_comment(client, carol, board["id"], "Another reply, gone with Carol", parent_id=comment["id"])
     post_comment(client, carol, board["id"], "Visible")
     report(client, alice, "comment", comment["id"])  # the thread goes out of sight
     assert client.delete(f"/comments/{reply['id']}", headers=admin["headers"]).status_code == 204
