@@ -24,7 +24,7 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from models import board_search as search_index
 from ops import cli, mailer
-from resources import auth, boards, comments, health, home, manage, messages, moderation, users
+from resources import auth, boards, comments, forums, health, home, manage, messages, moderation, users
 from resources.caching import init_caching
 from resources.manage_support import init_manage_support
 from resources.openapi_examples import ErrorExamplesPlugin
@@ -214,7 +214,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     report_mail_settings(app)
     init_jwt(app)
 
-    for module in (auth, users, boards, comments, messages, moderation, health):
+    for module in (auth, users, boards, comments, messages, forums, moderation, health):
         api.register_blueprint(module.blp)
     # The manage pages: HTML for admins, outside the OpenAPI document.
     init_manage_support(app)

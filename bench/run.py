@@ -125,6 +125,9 @@ ENDPOINTS = [
         "GET /boards/feed", "/boards/feed?page_size=20", 0.25, authenticated=True, setup=followed_authors
     ),
     Endpoint("GET /boards?sort=top", "/boards?sort=top&page_size=20", 0.30),
+    # One forum's page: General holds every seeded board. Its total is the forum's board_count,
+    # so it should cost what the plain list costs.
+    Endpoint("GET /boards?forum_id=", "/boards?forum_id=1&page_size=20", 0.35),
 ]
 
 

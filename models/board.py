@@ -9,9 +9,11 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import UTCDateTime, db, utcnow
+from models.forum import GENERAL_FORUM_ID
 from models.table_count import keep_count
 
 if TYPE_CHECKING:
+    from models.forum import Forum
     from models.user import User
 
 # 20,000 characters of utf8mb4 can take 80,000 bytes: more than MySQL's TEXT (64 KiB) holds.
@@ -27,19 +29,26 @@ def same_as_created_at(context: DefaultExecutionContext) -> datetime:
 class Board(db.Model):
     __tablename__ = "boards"
     # Newest first is ORDER BY id DESC (the primary key); per author it is served by the first
-    # index. sort=top (most liked, ties newest first) reads the second one backwards.
+    # index, per forum by the third. sort=top (most liked, ties newest first) reads the second
+    # one backwards.
     __table_args__ = (
         Index("ix_boards_author_id_id", "author_id", "id"),
         Index("ix_boards_like_count_id", "like_count", "id"),
         # The hidden boards, and an author's: the few that totals add for those who see them
         # (services/boards.py).
         Index("ix_boards_hidden_author_id", "hidden", "author_id"),
+        Index("ix_boards_forum_id_id", "forum_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(LongText, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # A forum with boards cannot be deleted (no ON DELETE). A board that names no forum goes to
+    # General: the documented default, and what every writer that predates forums gets.
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id"), server_default=str(GENERAL_FORUM_ID))
+    # Who wrote an anonymous board is shown only to them and to admins (services/boards.py).
+    anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=same_as_created_at, onupdate=utcnow)
     # Moved by every edit of the row. Writers of one row queue on its lock (models/row_lock.py),
@@ -54,31 +63,45 @@ class Board(db.Model):
     # Hidden by moderation (services/moderation.py, which alone sets it and moves the counts that
     # leave a hidden board out: table_counts, users.board_count).
     hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The last "anonymous N" handed out on this board (models/anonymous_author.py).
+    anonymous_commenter_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(back_populates="boards", lazy="raise")
+    # For dumps of the ORM object through BoardSchema (tests); the reads select the columns.
+    forum: Mapped[Forum] = relationship(lazy="raise")
 
     def __repr__(self) -> str:
         return f"<Board {self.id} {self.title!r}>"
 
 
-# users.board_count, which the feed's total sums over the followees (models/user.py). BEFORE INSERT:
-# on InnoDB the row's foreign-key check takes a shared lock on the author's row, and two inserts
-# by one author upgrading it to the counter's exclusive lock AFTER INSERT would deadlock; taken
-# first, the exclusive lock simply queues them. A hidden board left the count when it was hidden
-# (services/moderation.py): its deletion moves nothing more. Boards are always inserted visible.
-# The migrations hold a copy of these statements.
-AUTHOR_COUNT_TRIGGERS = {
+# GET /boards reports its unfiltered total from this count instead of COUNT(*) over the table: the
+# visible boards (moderation moves it when it hides or restores one).
+keep_count(Board.__table__, unless_hidden=True)
+
+
+# Counters of boards kept by triggers, in the transaction of the insert or delete, whoever writes
+# (the API, `flask seed`, a cascade on SQLite, an operator's SQL). The migrations hold copies.
+# - users.board_count counts the user's boards that name them (not the anonymous ones): the
+#   feed's total sums it over the followees, and others' `author_id` lists show that many.
+# - forums.board_count counts the forum's boards.
+# Both count visible boards: a hidden board left them when it was hidden (services/hiding.py), so
+# its deletion moves nothing more. Boards are always inserted visible.
+# Every trigger that locks a counter's row runs BEFORE the row is written, users' first, then
+# forums': inserts and deletes then all take those locks in one order, before the foreign-key
+# checks' shared locks (which InnoDB would otherwise upgrade, deadlocking two inserts by one
+# author into one forum), and before the row-count trigger of table_counts (AFTER).
+BOARD_COUNT_TRIGGERS = {
     "trg_boards_author_count_insert": "CREATE TRIGGER trg_boards_author_count_insert BEFORE INSERT ON boards "
-    "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count + 1 WHERE id = NEW.author_id; END",
-    "trg_boards_author_count_delete": "CREATE TRIGGER trg_boards_author_count_delete AFTER DELETE ON boards "
-    "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count - 1 WHERE id = OLD.author_id"
+    "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count + "
+    "CASE WHEN NEW.anonymous THEN 0 ELSE 1 END WHERE id = NEW.author_id; END",
+    "trg_boards_author_count_delete": "CREATE TRIGGER trg_boards_author_count_delete BEFORE DELETE ON boards "
+    "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count - "
+    "CASE WHEN OLD.anonymous THEN 0 ELSE 1 END WHERE id = OLD.author_id AND OLD.hidden = 0; END",
+    "trg_boards_forum_count_insert": "CREATE TRIGGER trg_boards_forum_count_insert BEFORE INSERT ON boards "
+    "FOR EACH ROW BEGIN UPDATE forums SET board_count = board_count + 1 WHERE id = NEW.forum_id; END",
+    "trg_boards_forum_count_delete": "CREATE TRIGGER trg_boards_forum_count_delete BEFORE DELETE ON boards "
+    "FOR EACH ROW BEGIN UPDATE forums SET board_count = board_count - 1 WHERE id = OLD.forum_id"
     " AND OLD.hidden = 0; END",
 }
-for _statement in AUTHOR_COUNT_TRIGGERS.values():
+for _statement in BOARD_COUNT_TRIGGERS.values():
     event.listen(Board.__table__, "after_create", DDL(_statement))
-
-# GET /boards reports its unfiltered total from this count instead of COUNT(*) over the table: the
-# visible boards (moderation moves it when it hides or restores one). Created after the author
-# count's triggers, so that on MariaDB (where triggers of one event fire in the order they were
-# made) a delete locks the author's row before the count's, as an insert and a hide do.
-keep_count(Board.__table__, unless_hidden=True)

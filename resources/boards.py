@@ -22,7 +22,7 @@ from resources.idempotency import REPLAYED_DOC, created, idempotent
 from resources.openapi_examples import validation_example
 from resources.pagination import PAGE_SIZES, page_request, respond_page
 from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUpdateSchema, FeedArgsSchema
-from schemas.board import BOARD_WRITABLE
+from schemas.board import BOARD_WRITABLE, BoardReplaceSchema
 from schemas.comment import CommentCreateSchema, CommentSchema
 from schemas.mark import LikeStateSchema, ScrapStateSchema
 from schemas.moderation import ReportCreateSchema, ReportSchema
@@ -42,6 +42,13 @@ LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema":
 def if_match(written: dict[str, Any]) -> None:
     """The request's If-Match checked against a stored board's written fields (412 when stale)."""
     check_if_match(etag_of(written, BOARD_WRITABLE))
+
+
+def written_etag(body: dict[str, Any]) -> str:
+    """The ETag of a write's answer: made of the body it sends (its author masked as sent), less
+    `is_mine`, so that it is the tag a read without a token gives (usable at once for
+    If-None-Match as for If-Match)."""
+    return etag_of({name: value for name, value in body.items() if name != "is_mine"}, BOARD_WRITABLE)
 
 
 @blp.route("")
@@ -69,9 +76,10 @@ class Boards(MethodView):
     @idempotent(blp)
     def post(self, data: dict[str, Any]) -> Response:
         """Create a board"""
-        body = boards.create_board(get_current_user(), data["title"], data["content"])
+        user = get_current_user()
+        body = boards.create_board(user, data["title"], data["content"], data["forum_id"], data["anonymous"])
         location = url_for("Boards.BoardById", board_id=body["id"], _external=True)
-        return created(body, {"Location": location, "ETag": etag_of(body, BOARD_WRITABLE)})
+        return created(body, {"Location": location, "ETag": written_etag(body)})
 
 
 @blp.route("/<id:board_id>")
@@ -88,7 +96,7 @@ class BoardById(MethodView):
 
     @blp.doc(operationId="replaceBoard")
     @auth_required(blp)
-    @blp.arguments(BoardCreateSchema)
+    @blp.arguments(BoardReplaceSchema)
     @documents_if_match(blp)
     @blp.response(200, BoardSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, **FORBIDDEN_DOC)
@@ -96,7 +104,7 @@ class BoardById(MethodView):
     def put(self, data: dict[str, Any], board_id: int) -> tuple[Response, dict[str, str]]:
         """Replace a board's title and content (author or admin)"""
         body = boards.update_board(board_id, get_current_user(), data, if_match)
-        return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}
+        return jsonify(body), {"ETag": written_etag(body)}
 
     @blp.doc(operationId="updateBoard")
     @auth_required(blp)
@@ -108,7 +116,7 @@ class BoardById(MethodView):
     def patch(self, data: dict[str, Any], board_id: int) -> tuple[Response, dict[str, str]]:
         """Change some fields of a board (author or admin)"""
         body = boards.update_board(board_id, get_current_user(), data, if_match)
-        return jsonify(body), {"ETag": etag_of(body, BOARD_WRITABLE)}
+        return jsonify(body), {"ETag": written_etag(body)}
 
     @blp.doc(operationId="deleteBoard")
     @auth_required(blp)
@@ -162,7 +170,7 @@ class BoardComments(MethodView):
     def post(self, data: dict[str, Any], board_id: int) -> Response:
         """Comment on a board, or reply to a top-level comment with `parent_id`"""
         user = get_current_user()
-        body = comments.create_comment(board_id, user, data["content"], data["parent_id"])
+        body = comments.create_comment(board_id, user, data["content"], data["parent_id"], data["anonymous"])
         location = url_for("Comments.CommentById", comment_id=body["id"], _external=True)
         return created(body, {"Location": location, "ETag": comment_etag(body)})
 

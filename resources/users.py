@@ -20,11 +20,12 @@ from schemas import (
     UserSchema,
     UserUpdateSchema,
 )
+from schemas.forum import ForumSchema
 from schemas.moderation import BanSchema, BanStateSchema
 from security.auth_limits import NAME_CONFLICTS, WRONG_CURRENT_PASSWORDS
 from security.headers import mark_no_store, no_store
 from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
-from services import bans, follows, users
+from services import bans, follows, forums, users
 from services.marks import my_scraps
 
 blp = Blueprint(
@@ -170,6 +171,25 @@ class MyScraps(MethodView):
     def get(self, pagination_parameters: Any) -> Response:
         """List your scraps, most recently scrapped first (private: only you can)"""
         page = my_scraps(get_current_user(), page_request(pagination_parameters))
+        return respond_page(page, pagination_parameters)
+
+
+# Pins are private too; the caching hook (resources/caching.py) marks this answer `private`.
+PRIVATE_LIST_DOC = {
+    name: {"description": f"`{value}`: the caller's own list", "schema": {"type": "string"}}
+    for name, value in {"Cache-Control": "private", "Vary": "Authorization"}.items()
+}
+
+
+@blp.route("/me/forums")
+class MyForums(MethodView):
+    @auth_required(blp)
+    @blp.doc(operationId="listMyForums")
+    @blp.response(200, ForumSchema(many=True), headers=PRIVATE_LIST_DOC)
+    @blp.paginate(**PAGE_SIZES)
+    def get(self, pagination_parameters: Any) -> Response:
+        """List the forums you pinned, most recently pinned first (private: only you can)"""
+        page = forums.list_pinned(get_current_user(), page_request(pagination_parameters))
         return respond_page(page, pagination_parameters)
 
 

@@ -41,6 +41,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    false,
     func,
     insert,
     select,
@@ -49,29 +50,42 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from db import UTCTimestampText, connection, utcnow
-from models import Board, BoardLike, BoardScrap, Follow, TableCount, TokenUser, User
+from models import Board, BoardLike, BoardScrap, Follow, Forum, TableCount, TokenUser, User
+from models.forum import GENERAL_FORUM_ID
 from models.row_lock import lock_row
 from schemas.board import board_json, board_rows_json, written_json
-from services import search
+from services import forums, search
 from services.errors import Forbidden, Invalid, NotFound, Unauthorized
-from services.hiding import ADMIN, USER, board_visibility, can_see, viewer_kind
+from services.hiding import ADMIN, ANONYMOUS, USER, board_visibility, can_see, viewer_kind
 from services.pages import Page, PageRequest
 
-BOARD_ROWS = select(
-    Board.id,
-    Board.title,
-    Board.content,
-    Board.author_id,
-    User.username,
-    UTCTimestampText.of(Board.created_at),  # the JSON's text: no datetime made and formatted
-    UTCTimestampText.of(Board.updated_at),
-    Board.comment_count,
-    Board.like_count,
-    Board.scrap_count,
-    Board.hidden,
-).join(User, User.id == Board.author_id)
-# The reader's marks (bind parameter `viewer`): each a primary-key lookup per row of the page.
-MARKS = (BoardLike.user_id.is_not(None).label("liked"), BoardScrap.user_id.is_not(None).label("scrapped"))
+BOARD_ROWS = (
+    select(
+        Board.id,
+        Board.title,
+        Board.content,
+        Board.author_id,
+        User.username,
+        UTCTimestampText.of(Board.created_at),  # the JSON's text: no datetime made and formatted
+        UTCTimestampText.of(Board.updated_at),
+        Board.comment_count,
+        Board.like_count,
+        Board.scrap_count,
+        Board.forum_id,
+        Forum.name.label("forum_name"),
+        Board.anonymous,
+        Board.hidden,
+    )
+    .join(User, User.id == Board.author_id)
+    .join(Forum, Forum.id == Board.forum_id)
+)
+# The reader's marks (bind parameter `viewer`): each a primary-key lookup per row of the page;
+# and whether the reader wrote the board, from the stored author (the body may hide it).
+MARKS = (
+    BoardLike.user_id.is_not(None).label("liked"),
+    BoardScrap.user_id.is_not(None).label("scrapped"),
+    (Board.author_id == bindparam("viewer")).label("is_mine"),
+)
 MY_LIKE = and_(BoardLike.board_id == Board.id, BoardLike.user_id == bindparam("viewer"))
 MY_SCRAP = and_(BoardScrap.board_id == Board.id, BoardScrap.user_id == bindparam("viewer"))
 BOARD_ROWS_MARKED = (
@@ -83,6 +97,27 @@ MARKED_ROW_JSON = board_rows_json(BOARD_ROWS_MARKED.selected_columns.keys(), mar
 BOARD_BY_ID = BOARD_ROWS.where(Board.id == bindparam("board_id"))
 BOARD_BY_ID_MARKED = BOARD_ROWS_MARKED.where(Board.id == bindparam("board_id"))
 INSERT_BOARD = insert(Board)
+# The forum of a new board: a plain read. The insert's triggers lock the author's row, then the
+# forum's; locking the forum here first would take the two in the other order.
+FORUM_OF_NEW_BOARD = select(Forum.id, Forum.name, Forum.anonymous).where(Forum.id == bindparam("forum_id"))
+# After a failed insert: a locking read sees whether the forum is still there (a plain one would
+# read the request's snapshot on MariaDB, taken before the forum went).
+FORUM_STILL_THERE = select(Forum.id).where(Forum.id == bindparam("forum_id")).with_for_update(read=True)
+# A forum's list: its trigger-kept count is the total, and no row means no forum (404). It counts
+# the visible boards; the hidden ones a viewer sees come on top, as on the unfiltered list.
+FORUM_TOTAL = select(Forum.board_count).where(Forum.id == bindparam("forum_id"))
+_HIDDEN_IN_FORUM = (
+    select(func.count())
+    .select_from(Board)
+    .where(Board.hidden.is_(True), Board.forum_id == bindparam("forum_id"))
+)
+FORUM_TOTALS = {
+    ANONYMOUS: FORUM_TOTAL,
+    USER: FORUM_TOTAL.with_only_columns(
+        Forum.board_count + _HIDDEN_IN_FORUM.where(Board.author_id == bindparam("viewer")).scalar_subquery()
+    ),
+    ADMIN: FORUM_TOTAL.with_only_columns(Forum.board_count + _HIDDEN_IN_FORUM.scalar_subquery()),
+}
 COUNT_ALL = select(func.count()).select_from(Board)
 ORDERS = {"new": (Board.id.desc(),), "top": (Board.like_count.desc(), Board.id.desc())}
 # The authors a user follows (the IN measured against a join: docs/follows-and-feed.md).
@@ -92,7 +127,7 @@ BOARDS_IN_TABLE = select(TableCount.row_count).where(TableCount.table_name == Bo
 # on (hidden, author_id) holds them: a range of the few hidden rows).
 HIDDEN_BOARDS = select(func.count()).select_from(Board).where(Board.hidden.is_(True))
 UNFILTERED_TOTALS = {
-    "anonymous": BOARDS_IN_TABLE,
+    ANONYMOUS: BOARDS_IN_TABLE,
     USER: select(
         BOARDS_IN_TABLE.scalar_subquery()
         + HIDDEN_BOARDS.where(Board.author_id == bindparam("viewer")).scalar_subquery()
@@ -104,7 +139,7 @@ UNFILTERED_TOTALS = {
 # thousands of boards by people the reader does not follow.
 NEWEST_OF_FOLLOWEE = (
     select(func.max(Board.id))
-    .where(Board.author_id == Follow.followee_id)
+    .where(Board.author_id == Follow.followee_id, Board.anonymous == false())
     .correlate(Follow)
     .scalar_subquery()
 )
@@ -119,9 +154,11 @@ FEED_TOTAL = (
     .join(User, User.id == Follow.followee_id)
     .where(Follow.follower_id == bindparam("follower_id"))
 )
-# users.board_count counts visible boards; an admin's feed also lists the followees' hidden ones.
+# users.board_count counts visible boards; an admin's feed also lists the followees' hidden ones
+# (not the anonymous ones, which no feed lists).
 FEED_TOTAL_ADMIN = FEED_TOTAL.with_only_columns(
-    FEED_TOTAL.selected_columns[0] + HIDDEN_BOARDS.where(Board.author_id.in_(FOLLOWEES)).scalar_subquery(),
+    FEED_TOTAL.selected_columns[0]
+    + HIDDEN_BOARDS.where(Board.author_id.in_(FOLLOWEES), Board.anonymous == false()).scalar_subquery(),
     *list(FEED_TOTAL.selected_columns)[1:],
 )
 
@@ -134,10 +171,19 @@ BEFORE_WITH_PAGE = "Use either before or page, not both."
 VALIDATION_FAILED = "The request failed validation; see 'errors' for details."
 
 
-def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
-    """Insert a board; its JSON body."""
+def create_board(
+    author: TokenUser, title: str, content: str, forum_id: int = GENERAL_FORUM_ID, anonymous: bool = False
+) -> dict[str, Any]:
+    """Insert a board in a forum, anonymous as the forum's policy allows or demands; its JSON body
+    as its author sees it (the author hidden on an anonymous board, but from an admin)."""
+    conn = connection()
+    forum = conn.execute(FORUM_OF_NEW_BOARD, {"forum_id": forum_id}).one_or_none()
+    if forum is None:
+        raise _forum_not_found(forum_id)
+    anonymous = forums.anonymity(forum.anonymous, anonymous, forum_id, "boards")
     now = utcnow()
     values = {"title": title, "content": content, "author_id": author.id}
+    values |= {"forum_id": forum_id, "anonymous": anonymous}
     values |= {
         "created_at": now,
         "updated_at": now,
@@ -148,30 +194,38 @@ def create_board(author: TokenUser, title: str, content: str) -> dict[str, Any]:
         "hidden": False,
     }
     try:
-        board_id = connection().execute(INSERT_BOARD, values).inserted_primary_key[0]
+        board_id = conn.execute(INSERT_BOARD, values).inserted_primary_key[0]
     except IntegrityError:
-        # Only the author can be missing: deleted (by an admin, or another of their sessions)
-        # between the token check and the insert.
+        # A foreign key: the forum was deleted since it was read, or the author (by an admin, or
+        # another of their sessions) since the token was checked.
+        if conn.execute(FORUM_STILL_THERE, {"forum_id": forum_id}).first() is None:
+            raise _forum_not_found(forum_id) from None
         raise Unauthorized("The user of this token no longer exists.", error="user_not_found") from None
-    values |= {"id": board_id, "username": author.username}
-    return board_json(values)
+    values |= {"id": board_id, "username": author.username, "forum_name": forum.name}
+    return board_json(values, reveal=author.is_admin) | {"is_mine": True}
 
 
-def read_board(board_id: int, viewer: TokenUser | None = None, written: bool = False) -> dict[str, Any]:
-    """The board's JSON body, with the viewer's marks when there is one. Not found when hidden
-    from the viewer, unless `written` (the answer to its author's or an admin's edit)."""
+def _forum_not_found(forum_id: int) -> Invalid:
+    return Invalid(VALIDATION_FAILED, errors={"json": {"forum_id": [f"Forum {forum_id} not found."]}})
+
+
+def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any]:
+    """The board's JSON body, with the viewer's marks when there is one (and its author, on an
+    anonymous board, when the viewer is an admin)."""
     params = {"board_id": board_id}
     if viewer is not None:
         params["viewer"] = viewer.id
     statement = BOARD_BY_ID if viewer is None else BOARD_BY_ID_MARKED
     row = connection().execute(statement, params).one_or_none()
-    if row is None or not (written or can_see(viewer, (row.author_id, row.hidden))):
+    if row is None or not can_see(viewer, (row.author_id, row.hidden)):
         raise NotFound(f"Board {board_id} not found.")
-    return (ROW_JSON if viewer is None else MARKED_ROW_JSON)((row,))[0]
+    if viewer is None:
+        return ROW_JSON((row,))[0]
+    return MARKED_ROW_JSON((row,), viewer.is_admin)[0]
 
 
 def list_boards(args: dict[str, Any], page: PageRequest, viewer: TokenUser | None = None) -> Page:
-    """One page of boards: `args` holds the filters (`author_id`, `q`) and `sort`."""
+    """One page of boards: `args` holds the filters (`author_id`, `forum_id`, `q`) and `sort`."""
     return _page(args, page, viewer)
 
 
@@ -181,22 +235,31 @@ def feed(reader: TokenUser, page: PageRequest) -> Page:
 
 
 def _filter_params(
-    args: dict[str, Any], dialect: str
+    args: dict[str, Any], dialect: str, viewer: TokenUser | None
 ) -> tuple[set[str], dict[str, Any], tuple[str, int, int] | None]:
     """The filters a list request asks for, their bind parameters, and the shape of the search
-    terms (services/search.py) when there is a `q`; `_conditions` turns the names into the WHERE."""
+    terms (services/search.py) when there is a `q`; `_conditions` turns the names into the WHERE.
+
+    `public`: named boards only. A list by author, read by anyone but that author (admins
+    included), and the feed leave anonymous boards out: listed under a name, a masked board
+    would still say whose it is."""
     filters: set[str] = set()
     params: dict[str, Any] = {}
     search_shape = None
     if "author_id" in args:
         filters.add("author_id")
         params["author_id"] = args["author_id"]
+        if viewer is None or viewer.id != args["author_id"]:
+            filters.add("public")
+    if "forum_id" in args:
+        filters.add("forum_id")
+        params["forum_id"] = args["forum_id"]
     if "q" in args:
         terms = search.prepare(args["q"], dialect)
         search_shape = terms.shape
         params |= terms.params
     if "followed_by" in args:
-        filters.add("followed_by")
+        filters |= {"followed_by", "public"}
         params["follower_id"] = args["followed_by"]
     return filters, params, search_shape
 
@@ -206,6 +269,10 @@ def _conditions(filters: frozenset[str]) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if "author_id" in filters:
         conditions.append(Board.author_id == bindparam("author_id"))
+    if "forum_id" in filters:
+        conditions.append(Board.forum_id == bindparam("forum_id"))
+    if "public" in filters:
+        conditions.append(Board.anonymous == false())
     if "before" in filters:
         conditions.append(Board.id < bindparam("before"))
     if "followed_by" in filters:
@@ -242,6 +309,8 @@ def _statements(
             page = page.with_hint(Board, "FORCE INDEX (PRIMARY)", dialect)
     if "followed_by" in filters:
         count = FEED_TOTAL  # _page runs it first, for every feed page
+    elif filters == {"forum_id"} and search_shape is None:
+        count = FORUM_TOTALS[viewer]  # None: no such forum
     elif search_shape is not None:
         index_count = None if conditions else search.count(search_shape)
         count = (
@@ -261,7 +330,7 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
         raise Invalid(VALIDATION_FAILED, errors={"query": {"before": [BEFORE_WITH_PAGE]}})
     sort = args.get("sort", "new")
     conn = connection()
-    filters, params, search_shape = _filter_params(args, conn.dialect.name)
+    filters, params, search_shape = _filter_params(args, conn.dialect.name, viewer)
     if viewer is not None:
         params["viewer"] = viewer.id
     size = request.page_size
@@ -277,7 +346,15 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     if request.before is not None:
         filters.add("before")
     marked = viewer is not None
+    rows_json = MARKED_ROW_JSON if marked else ROW_JSON
+    reveal = marked and viewer.is_admin  # type: ignore[union-attr]
     page_stmt, count_stmt = _statements(frozenset(filters), sort, kind, search_shape)
+    # A forum's list answers 404 for a forum that is not there: its count says so when it is the
+    # total, or a statement of its own asks.
+    # (A keyset page has no count: its filters, with `before`, never make FORUM_TOTAL the count.)
+    forum_checked_alone = "forum_id" in filters and count_stmt is not FORUM_TOTALS[kind]
+    if forum_checked_alone and conn.execute(FORUM_TOTAL, params).scalar() is None:
+        raise NotFound(f"Forum {params['forum_id']} not found.")
 
     if request.before is not None:
         # One row more than the page tells whether a next page exists.
@@ -287,8 +364,10 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
         if len(rows) > size:
             rows = rows[:size]
             next_before = rows[-1].id
-        return Page((MARKED_ROW_JSON if marked else ROW_JSON)(rows), None, next_before)
+        return Page(rows_json(rows, reveal), None, next_before)
     total = known_total if known_total is not None else conn.execute(count_stmt, params).scalar()
+    if total is None and count_stmt is FORUM_TOTALS[kind]:
+        raise NotFound(f"Forum {params['forum_id']} not found.")
     if total is None:
         # The counter row is gone (a table emptied by hand, say): count the slow, exact way.
         visibility = board_visibility(kind)
@@ -302,7 +381,7 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     next_before = None
     if rows and offset + len(rows) < total and sort == "new":
         next_before = rows[-1].id
-    return Page((MARKED_ROW_JSON if marked else ROW_JSON)(rows), total, next_before)
+    return Page(rows_json(rows, reveal), total, next_before)
 
 
 def walks_by_id(feed: int, table: int, reach: int) -> bool:
@@ -322,10 +401,14 @@ def update_board(board_id: int, editor: TokenUser, data: dict[str, Any], if_matc
     board = _writable_board(board_id, editor, if_match)
     # Only what differs: a write that changes nothing is no edit, and leaves updated_at alone.
     changes = {field: value for field, value in data.items() if getattr(board, field) != value}
+    conn = connection()
     if changes:
         params = {**changes, "board_id": board_id, "now": utcnow()}
-        connection().execute(_edit(frozenset(changes)), params)
-    return read_board(board_id, written=True)  # the row as this transaction wrote it
+        conn.execute(_edit(frozenset(changes)), params)
+    # The row as this transaction wrote it, as the editor sees it: without marks, like the write's
+    # answer always was, and with `is_mine`.
+    row = conn.execute(BOARD_BY_ID, {"board_id": board_id}).one()
+    return ROW_JSON((row,), editor.is_admin)[0] | {"is_mine": row.author_id == editor.id}
 
 
 def delete_board(board_id: int, editor: TokenUser, if_match: IfMatch) -> None:

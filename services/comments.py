@@ -52,10 +52,12 @@ from sqlalchemy.orm import aliased
 
 from db import UTCTimestampText, connection, utcnow
 from errors import DEFAULT_MESSAGES
-from models import Board, Comment, CommentLike, TokenUser, User
+from models import Board, BoardAnonymousAuthor, Comment, CommentLike, Forum, TokenUser, User
+from models.anonymous_author import WRITER_NUMBER
 from models.counters import counter_update, move, move_many
 from models.row_lock import lock_row
 from schemas.comment import EMBEDDED_REPLIES, comment_json, written_json
+from services import forums
 from services.access import require_self_or_admin
 from services.errors import Forbidden, Invalid, NotFound, Unauthorized
 from services.hiding import (
@@ -92,6 +94,8 @@ FIELDS = (
     Comment.like_count,
     Comment.reply_count,
     Comment.hidden,
+    Comment.anonymous,
+    Comment.author_number,
 )
 # LEFT JOIN: a placeholder has no author.
 COMMENT_ROWS = select(*FIELDS).outerjoin(User, User.id == Comment.author_id)
@@ -244,17 +248,22 @@ def _run(name: str, viewer: TokenUser | None, params: dict[str, Any]) -> Any:
     return connection().execute(statement, {**params, "viewer": viewer.id})
 
 
+def _reveal(viewer: TokenUser | None) -> bool:
+    """Whether the viewer sees the authors of anonymous comments: admins alone."""
+    return viewer is not None and viewer.is_admin
+
+
 def _with_first_replies(rows: Sequence[Row[Any]], viewer: TokenUser | None) -> list[dict[str, Any]]:
     """Top-level comments as JSON, each with its first replies: one statement for all of them."""
-    marked = viewer is not None
+    marked, reveal = viewer is not None, _reveal(viewer)
     replies: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
     # reply_count counts the replies everyone sees: an admin may see hidden ones beyond it.
     every = viewer is not None and viewer.is_admin
     parent_ids = [row.id for row in rows if row.reply_count or (every and row.parent_id is None)]
     if parent_ids:
         for reply in _run("first_replies", viewer, {"parent_ids": parent_ids}):
-            replies[reply.parent_id].append(comment_json(reply._mapping, marked=marked))
-    return [comment_json(row._mapping, replies[row.id], marked) for row in rows]
+            replies[reply.parent_id].append(comment_json(reply._mapping, marked=marked, reveal=reveal))
+    return [comment_json(row._mapping, replies[row.id], marked, reveal=reveal) for row in rows]
 
 
 def read_comment(comment_id: int, viewer: TokenUser | None = None) -> dict[str, Any]:
@@ -305,8 +314,9 @@ def list_replies(comment_id: int, page: PageRequest, viewer: TokenUser | None = 
     if parent is None or not can_see(viewer, *holders):
         raise NotFound(f"Comment {comment_id} not found.")
     rows = _page_rows("replies", viewer, {"parent_id": comment_id}, parent.replies, page)
-    marked = viewer is not None
-    return Page([comment_json(row._mapping, marked=marked) for row in rows], parent.replies)
+    marked, reveal = viewer is not None, _reveal(viewer)
+    body = [comment_json(row._mapping, marked=marked, reveal=reveal) for row in rows]
+    return Page(body, parent.replies)
 
 
 # --- Writes ------------------------------------------------------------------------------------
@@ -329,6 +339,28 @@ ADD_REPLY = counter_update(
 )
 REMOVE_REPLY = counter_update(Comment.reply_count, -1)
 INSERT = insert(Comment)
+# The forum policy of a new comment's board, and who wrote the board: read under the board's
+# row lock (ADD_TO_BOARD), like everything below.
+BOARD_POLICY = (
+    select(Board.author_id, Forum.id.label("forum_id"), Forum.anonymous.label("policy"))
+    .join(Forum, Forum.id == Board.forum_id)
+    .where(Board.id == bindparam("board_id"))
+)
+# A commenter's number on a board: a locking read, so that it sees a number given by a request
+# that committed after this one's snapshot (MariaDB's plain reads would not, and a second number
+# would be handed out, refused by the primary key).
+MY_NUMBER = (
+    select(BoardAnonymousAuthor.number)
+    .where(
+        BoardAnonymousAuthor.board_id == bindparam("board_id"),
+        BoardAnonymousAuthor.user_id == bindparam("user_id"),
+    )
+    .with_for_update()
+)
+NEXT_NUMBER = counter_update(Board.anonymous_commenter_count, +1)
+LAST_NUMBER = select(Board.anonymous_commenter_count).where(Board.id == bindparam("board_id"))
+INSERT_NUMBER = insert(BoardAnonymousAuthor)
+USER_STILL_THERE = select(User.id).where(User.id == bindparam("user_id")).with_for_update(read=True)
 PARENT = select(Comment.board_id, Comment.parent_id, Comment.deleted, Comment.hidden).where(
     Comment.id == bindparam("id")
 )
@@ -347,6 +379,9 @@ PLACEHOLDER = {
     "content": "",
     "author_id": None,
     "like_count": 0,
+    # A placeholder keeps nothing of its author, not even that it was anonymous or its number.
+    "anonymous": False,
+    "author_number": None,
     "version": Comment.version + 1,
 }
 # updated_at stays: a placeholder tells nobody when it was deleted.
@@ -361,24 +396,58 @@ DELETE_EMPTY_PLACEHOLDER = delete(Comment).where(
 LOCKED_COLUMNS = ("board_id", "parent_id", "author_id", "content", "updated_at", "deleted", "hidden")
 
 
-def create_comment(board_id: int, author: TokenUser, content: str, parent_id: int | None) -> dict[str, Any]:
-    """Comment on a board (a reply when `parent_id` is given) and move the counts; its JSON body."""
+def create_comment(
+    board_id: int, author: TokenUser, content: str, parent_id: int | None, anonymous: bool = False
+) -> dict[str, Any]:
+    """Comment on a board (a reply when `parent_id` is given) and move the counts, anonymous as
+    the board's forum allows or demands; its JSON body as the commenter sees it (their name
+    hidden on an anonymous comment, but from an admin)."""
     if not move(ADD_TO_BOARD[ADMIN if author.is_admin else USER], board_id, viewer=author.id):
         raise NotFound(f"Board {board_id} not found.")
     if parent_id is not None and not move(ADD_REPLY, parent_id, on_board=board_id):
         why = _parent_problem(board_id, parent_id)
         raise Invalid(DEFAULT_MESSAGES[422], errors={"json": {"parent_id": [why]}})
+    conn = connection()
+    board = conn.execute(BOARD_POLICY, {"board_id": board_id}).one()
+    anonymous = forums.anonymity(board.policy, anonymous, board.forum_id, "comments")
+    number = None
+    if anonymous:
+        number = WRITER_NUMBER if author.id == board.author_id else _number_of(board_id, author.id)
     now = utcnow()
     values = {"board_id": board_id, "parent_id": parent_id, "author_id": author.id, "content": content}
     values |= {"created_at": now, "updated_at": now, "version": 1, "deleted": False}
-    values |= {"like_count": 0, "reply_count": 0, "hidden": False}
+    values |= {"like_count": 0, "reply_count": 0, "anonymous": anonymous, "author_number": number}
+    values |= {"hidden": False}
     try:
-        comment_id = connection().execute(INSERT, values).inserted_primary_key[0]
+        comment_id = conn.execute(INSERT, values).inserted_primary_key[0]
     except IntegrityError:
         # The board and the parent are locked by the counter updates: only the author can have
         # gone (deleted by an admin) between the token check and the insert.
         raise Unauthorized("The user of this token no longer exists.", error="user_not_found") from None
-    return comment_json({**values, "id": comment_id, "username": author.username})
+    body = {**values, "id": comment_id, "username": author.username}
+    return comment_json(body, reveal=author.is_admin)
+
+
+def _number_of(board_id: int, user_id: int) -> int:
+    """The user's number among the board's anonymous commenters: the one they were given, or the
+    next one. Run under the board's row lock, which every comment write takes first and holds to
+    the end: two first comments on one board are numbered one after the other."""
+    conn = connection()
+    ids = {"board_id": board_id, "user_id": user_id}
+    number = conn.execute(MY_NUMBER, ids).scalar()
+    if number is not None:
+        return number  # type: ignore[no-any-return]
+    move(NEXT_NUMBER, board_id)
+    number = conn.execute(LAST_NUMBER, ids).scalar_one()
+    try:
+        conn.execute(INSERT_NUMBER, {**ids, "number": number})
+    except IntegrityError:
+        # The user's foreign key: deleted since the token was checked. Anything else (a number
+        # given twice) is a bug that must not pass for a missing user: it stays an error.
+        if conn.execute(USER_STILL_THERE, ids).first() is not None:
+            raise
+        raise Unauthorized("The user of this token no longer exists.", error="user_not_found") from None
+    return number  # type: ignore[no-any-return]
 
 
 def _parent_problem(board_id: int, parent_id: int) -> str:

@@ -8,7 +8,7 @@ one per kind of viewer (`viewer_kind`): anonymous, a user, an admin.
 
 `set_hidden` alone writes `hidden` (moderation hides and restores through it, a delete restores
 first through it), and moves the counts that lists show so that they count visible items: a
-board leaves `table_counts` and its author's `board_count`; a comment leaves its board's
+board leaves `table_counts`, its forum's `board_count` and its author's (unless anonymous); a comment leaves its board's
 `comment_count` (with its replies, for a top-level comment) and its parent's `reply_count`.
 
 Lock order, as every comment write: the board's row, then the comment's (`lock_item`).
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, bindparam, false, or_, select, type_coerce, update
 
 from db import connection
-from models import Board, Comment, TableCount, TokenUser, User
+from models import Board, Comment, Forum, TableCount, TokenUser, User
 from models.counters import counter_moves, counter_update, move, untouched
 
 boards = Board.__table__
@@ -90,7 +90,14 @@ LOCK_COMMENT = (
 # lock then upgrades: two such requests deadlock.
 BOARD_OF_COMMENT = select(comments.c.board_id).where(comments.c.id == bindparam("item_id"))
 BOARD_ITEM = (
-    select(boards.c.id, boards.c.author_id, boards.c.hidden, boards.c.created_at)
+    select(
+        boards.c.id,
+        boards.c.author_id,
+        boards.c.hidden,
+        boards.c.created_at,
+        boards.c.forum_id,
+        boards.c.anonymous,
+    )
     .where(boards.c.id == bindparam("item_id"))
     .with_for_update()
 )
@@ -167,6 +174,7 @@ VISIBLE_BOARDS = {
     for by in (-1, +1)
 }
 AUTHOR_BOARDS = {by: counter_update(User.board_count, by) for by in (-1, +1)}
+FORUM_BOARDS = {by: counter_update(Forum.board_count, by) for by in (-1, +1)}
 REPLIES = {by: counter_update(Comment.reply_count, by) for by in (-1, +1)}
 BOARD_COMMENTS = counter_moves(Board.comment_count, bindparam("by")).where(boards.c.id == bindparam("row_id"))
 
@@ -189,6 +197,9 @@ class Item:
     parent_hidden: bool = False
     reply_count: int = 0
     version: int = 0
+    # A board's forum, and whether it is anonymous (then its author's board_count leaves it out).
+    forum_id: int = 0
+    anonymous: bool = False
     # What its author wrote, for an If-Match on its deletion.
     content: str = ""
     updated_at: datetime | None = None
@@ -211,7 +222,16 @@ def lock_item(target_type: str, target_id: int) -> Item | None:
         if not conn.execute(LOCK_BOARD, {"item_id": target_id}).rowcount:
             return None
         row = conn.execute(BOARD_ITEM, {"item_id": target_id}).one()
-        return Item("board", row.id, row.author_id, bool(row.hidden), row.created_at, board_id=row.id)
+        return Item(
+            "board",
+            row.id,
+            row.author_id,
+            bool(row.hidden),
+            row.created_at,
+            board_id=row.id,
+            forum_id=row.forum_id,
+            anonymous=bool(row.anonymous),
+        )
     board_id = conn.execute(BOARD_OF_COMMENT, {"item_id": target_id}).scalar()
     if board_id is None:
         return None
@@ -248,8 +268,10 @@ def set_hidden(item: Item, hidden: bool) -> bool:
     if item.type == "board":
         if not conn.execute(SET_BOARD_HIDDEN, flip).rowcount:
             return False
-        # The author's row before the count's: the order of a board's insert and delete.
-        move(AUTHOR_BOARDS[by], item.author_id)  # type: ignore[arg-type]
+        # The author's row, the forum's, then the count's: the order of a board's insert and delete.
+        if not item.anonymous:  # an anonymous board is not in its author's count
+            move(AUTHOR_BOARDS[by], item.author_id)  # type: ignore[arg-type]
+        move(FORUM_BOARDS[by], item.forum_id)
         conn.execute(VISIBLE_BOARDS[by])
         return True
     if not conn.execute(SET_COMMENT_HIDDEN, flip).rowcount:

@@ -166,7 +166,7 @@ def my_scraps(reader: TokenUser, page: PageRequest) -> Page:
     if page.offset < total:
         params = {"viewer": reader.id, "limit": page.page_size, "offset": page.offset}
         rows = conn.execute(rows_of_page, params).all()
-    return Page(SCRAP_JSON(rows), total)
+    return Page(SCRAP_JSON(rows, reader.is_admin), total)
 
 
 def delete_marks_of_user(user_id: int) -> None:

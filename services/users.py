@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 import blocklist
 from db import after_commit, connection, savepoint
 from errors import DEFAULT_MESSAGES
-from models import Board, TokenUser, User
+from models import Board, Forum, TokenUser, User
 from models.user import (
     PRIVATE_COLUMNS,
     PUBLIC_COLUMNS,
@@ -61,6 +61,16 @@ ACCOUNT_BY_EMAIL = select(*ACCOUNT_COLUMNS).where(User.email == bindparam("key")
 # Executed with the columns to set as parameters (their names): one statement for any change.
 UPDATE_USER = update(User).where(User.id == bindparam("user_id"))
 DELETE_BOARDS_OF = delete(Board).where(Board.author_id == bindparam("user_id"))
+# The forums the user wrote in, locked in id order before their boards go: the DELETE's triggers
+# would otherwise lock them board by board, in whatever order it meets them, between locks of
+# the table_counts row, and deadlock with a board's insert into one of them (which locks the
+# author's row, then the forum's, then table_counts').
+LOCK_FORUMS_OF = (
+    select(Forum.id)
+    .where(Forum.id.in_(select(Board.forum_id).where(Board.author_id == bindparam("user_id"))))
+    .order_by(Forum.id)
+    .with_for_update()
+)
 DELETE_USER = delete(User).where(User.id == bindparam("user_id"))
 # Whether another account holds a name: a plain read for the pre-check; after a clash a locking
 # read by the unique key, which sees the winner's committed row (MariaDB's plain reads would
@@ -242,7 +252,9 @@ def delete_user(viewer: TokenUser, user_id: int, *, fresh: bool) -> None:
     follows.delete_follows_of_user(user_id)
     delete_comments_of_user(user_id)
     delete_marks_of_user(user_id)
-    # Explicit, so that it holds whatever the database does with ON DELETE CASCADE.
+    conn.execute(LOCK_FORUMS_OF, {"user_id": user_id})
+    # Explicit, so that it holds whatever the database does with ON DELETE CASCADE (and InnoDB
+    # fires no trigger for a cascade: the counts would not move).
     conn.execute(DELETE_BOARDS_OF, {"user_id": user_id})
     delete_messages_of_user(user_id)
     conn.execute(DELETE_USER, {"user_id": user_id})

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from db import Base
+from models.forum import insert_general
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_MYSQL = make_url(TEST_DATABASE_URL).get_backend_name() == "mysql" if TEST_DATABASE_URL else False
@@ -66,6 +67,7 @@ class SharedDatabase:
                 conn.execute(table.delete())
             # The board counter row, as migrations and create_all() make it (a test may delete it).
             conn.execute(text("INSERT INTO table_counts (table_name, row_count) VALUES ('boards', 0)"))
+            insert_general(conn)  # every board's default forum, as migrations and create_all() make it
             for table in Base.metadata.sorted_tables:
                 if table.name in used:
                     conn.execute(text(f"ALTER TABLE `{table.name}` AUTO_INCREMENT = 1"))

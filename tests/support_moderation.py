@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from db import db
-from models import Board, Comment, ModerationCase, Report, TableCount, User
+from models import Board, Comment, Forum, ModerationCase, Report, TableCount, User
 
 
 def report(
@@ -66,7 +66,8 @@ def visible_counts(app: Flask) -> dict[str, Any]:
     """Every counter that leaves hidden items out, beside a COUNT(*) of what it should count:
     the two are equal when the counts are exact.
 
-    - table_counts' boards and users.board_count: visible boards;
+    - table_counts' boards, forums.board_count: visible boards; users.board_count: visible boards
+      that are not anonymous;
     - boards.comment_count: comments that are not placeholders, not hidden, and not under a
       hidden parent;
     - comments.reply_count: replies that are not hidden.
@@ -94,7 +95,13 @@ def visible_counts(app: Flask) -> dict[str, Any]:
     own_boards = (
         select(func.count())
         .select_from(Board)
-        .where(Board.author_id == User.id, Board.hidden.is_(False))
+        .where(Board.author_id == User.id, Board.hidden.is_(False), Board.anonymous.is_(False))
+        .scalar_subquery()
+    )
+    forum_boards = (
+        select(func.count())
+        .select_from(Board)
+        .where(Board.forum_id == Forum.id, Board.hidden.is_(False))
         .scalar_subquery()
     )
     with app.app_context():
@@ -107,6 +114,10 @@ def visible_counts(app: Flask) -> dict[str, Any]:
             "authors": {
                 row[0]: (row[1], row[2])
                 for row in session.execute(select(User.id, User.board_count, own_boards))
+            },
+            "forums": {
+                row[0]: (row[1], row[2])
+                for row in session.execute(select(Forum.id, Forum.board_count, forum_boards))
             },
             "comment_counts": {
                 row[0]: (row[1], row[2])

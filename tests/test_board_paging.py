@@ -13,7 +13,7 @@ from resources.etags import etag_of
 from schemas import BoardSchema
 from schemas.board import BOARD_WRITABLE
 from tests.conftest import bearer
-from tests.support import count_statements
+from tests.support import count_statements, public
 
 VALIDATION_MESSAGE = "The request failed validation; see 'errors' for details."
 
@@ -199,10 +199,13 @@ def test_a_read_shows_exactly_what_the_write_returned(app, client, make_user):
     read = client.get(f"/boards/{board_id}")
     listed = client.get("/boards").json[0]
 
-    assert read.json == listed == posted.json
+    assert read.json == listed == public(posted.json)
+    assert posted.json["is_mine"] is True
     with app.app_context():
         board = db.session.execute(
-            db.select(Board).options(joinedload(Board.author)).where(Board.id == board_id)
+            db.select(Board)
+            .options(joinedload(Board.author), joinedload(Board.forum))
+            .where(Board.id == board_id)
         ).scalar_one()
         dumped = BoardSchema().dump(board)
     assert read.json == dumped

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import error
-from tests.support import board_row, create_board, not_found, validation_error
+from tests.support import board_row, create_board, not_found, public, validation_error
 
 LENGTH_200 = "Length must be between 1 and 200."
 
@@ -26,6 +26,9 @@ def test_create_answers_201_with_the_board_and_a_location_that_resolves(client, 
         "title",
         "content",
         "author",
+        "forum",
+        "anonymous",
+        "is_mine",
         "created_at",
         "updated_at",
         "comment_count",
@@ -34,6 +37,7 @@ def test_create_answers_201_with_the_board_and_a_location_that_resolves(client, 
         "hidden",
     }
     assert body["hidden"] is False
+    assert (body["forum"], body["anonymous"], body["is_mine"]) == ({"id": 1, "name": "General"}, False, True)
     assert (body["like_count"], body["scrap_count"]) == (0, 0)
     assert body["title"] == "Hello"
     assert body["comment_count"] == 0
@@ -43,7 +47,7 @@ def test_create_answers_201_with_the_board_and_a_location_that_resolves(client, 
     # A new board has not been edited: clients show "edited" when these differ.
     assert body["updated_at"] == body["created_at"]
     assert response.headers["Location"].endswith(f"/boards/{body['id']}")
-    assert client.get(response.headers["Location"]).json == body
+    assert client.get(response.headers["Location"]).json == public(body)
     assert board_row(client.application, body["id"]) == ("Hello", "First post", alice["id"], 1)
 
 

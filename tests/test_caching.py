@@ -41,6 +41,7 @@ def world(client, alice, bob, board, moderator) -> dict[str, Any]:
         "user_id": alice["id"],
         "message_id": sent.json["id"],
         "case_id": client.get("/moderation/cases", headers=moderator["headers"]).json[0]["id"],
+        "forum_id": 1,  # General
     }
 
 
@@ -83,6 +84,7 @@ def test_every_get_says_what_caches_may_do(client, world, bob, moderator):
         "/boards/feed",
         "/users/{user_id}",
         "/users/me/scraps",
+        "/users/me/forums",
         "/messages",
         "/messages/{message_id}",
         "/boards",

@@ -51,6 +51,8 @@ def test_create_answers_201_with_the_comment_and_a_location_that_resolves(app, c
         "updated_at": body["created_at"],
         "deleted": False,
         "like_count": 0,
+        "anonymous": False,
+        "author_label": "bob",
         "reply_count": 0,
         "hidden": False,
         "replies": [],
@@ -81,8 +83,9 @@ def test_read_paths_build_what_the_schema_documents(app, client, alice, bob, boa
     def stored(comment_id: int, author: dict, replies: list) -> dict:
         row = db.session.get(Comment, comment_id)
         return {
-            **{name: getattr(row, name) for name in (*columns, "reply_count", "hidden")},
+            **{name: getattr(row, name) for name in (*columns, "reply_count", "anonymous", "hidden")},
             "author": author,
+            "author_label": author["username"],
             "replies": replies,
         }
 
@@ -330,7 +333,7 @@ def test_the_documented_example_is_what_the_service_answers(client, alice, bob, 
     assert (alice["id"], bob["id"], board["id"]) == (1, 2, 1)
 
 
-PLACEHOLDER = {"deleted": True, "content": "", "author": None}
+PLACEHOLDER = {"deleted": True, "content": "", "author": None, "author_label": None}
 
 
 def ids(comments: list[dict]) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from schemas.forum import NAME_PATTERN
 from schemas.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN
 from schemas.user import ASCII_EMAIL
 from tests.conftest import PASSWORD, bearer
@@ -154,7 +155,12 @@ def test_the_openapi_document_states_the_rule_for_every_text_input(client):
         if "enum" in field:
             continue  # a closed list of values (sort) says more than a pattern could
         assert "pattern" in field, where
-        if field["pattern"] in (SINGLE_LINE_PATTERN, MULTI_LINE_PATTERN, ASCII_EMAIL.regex.pattern):
+        if field["pattern"] in (
+            SINGLE_LINE_PATTERN,
+            MULTI_LINE_PATTERN,
+            NAME_PATTERN,
+            ASCII_EMAIL.regex.pattern,
+        ):
             assert "maxLength" in field, where
         else:  # usernames: a stricter pattern, letters, digits, '_' and '-' only
             assert "\\x00" not in field["pattern"] and "A-Za-z0-9" in field["pattern"], where

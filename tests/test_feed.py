@@ -39,9 +39,9 @@ def feed(client, user, query: str = "") -> tuple[list[dict], dict]:
 
 def test_the_feed_holds_the_followees_boards_newest_first_in_the_board_shape(client, people):
     boards, meta = feed(client, people["reader"])
-    # As created, plus the reader's own marks (none yet).
+    # As created, plus the reader's own marks (none yet) and whether they wrote it (no).
     expected = [
-        {**board, "liked": False, "scrapped": False}
+        {**board, "liked": False, "scrapped": False, "is_mine": False}
         for board in reversed(people["boards"])
         if board["author"]["username"] != "carol"
     ]

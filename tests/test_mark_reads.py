@@ -9,11 +9,14 @@ import pytest
 from tests.conftest import bearer, error
 from tests.support import create_board, pagination, validation_error
 
+# Every field of a board read without a token: no marks, no `is_mine`.
 MARKED = {
     "id",
     "title",
     "content",
     "author",
+    "forum",
+    "anonymous",
     "created_at",
     "updated_at",
     "comment_count",
@@ -73,7 +76,8 @@ def test_with_a_token_every_board_carries_the_readers_own_marks(client, users, b
         ("Board 2", False, True)
     ]
     one = client.get(f"/boards/{boards[1]['id']}", headers=bob["headers"])
-    assert one.json == {**client.get(f"/boards/{boards[1]['id']}").json, "liked": True, "scrapped": True}
+    mine = {"liked": True, "scrapped": True, "is_mine": False}
+    assert one.json == {**client.get(f"/boards/{boards[1]['id']}").json, **mine}
 
 
 @pytest.mark.parametrize("path", ["/boards", "/boards/1", "/boards?sort=top"])

@@ -38,6 +38,9 @@ TABLES = {
     "messages",
     "comment_likes",
     "idempotency_keys",
+    "forums",
+    "forum_pins",
+    "board_anonymous_authors",
     "moderation_cases",
     "reports",
     "audit_log",
@@ -126,6 +129,8 @@ def test_downgrade_of_the_newest_revision_and_up_again(empty_database_url: str, 
                 "trg_boards_count_delete",
                 "trg_boards_author_count_insert",
                 "trg_boards_author_count_delete",
+                "trg_boards_forum_count_insert",
+                "trg_boards_forum_count_delete",
             }
             | SEARCH_TRIGGERS[engine.dialect.name]
         )

@@ -53,6 +53,9 @@ def test_upgrade_from_empty_then_check(empty_sqlite):
         "reports",
         "audit_log",
         *SQLITE_TABLES,
+        "forums",
+        "forum_pins",
+        "board_anonymous_authors",
     }
 
 

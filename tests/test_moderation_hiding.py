@@ -14,10 +14,8 @@ import pytest
 
 from tests.comment_support import delete_comment, post_comment
 from tests.support import create_board, pagination
+from tests.support_forums import create_forum
 from tests.support_moderation import act, assert_visible_counts_exact, report
-
-# Forums (issue 25) is not on this branch yet: strict, so the marker goes the day it passes.
-forums = pytest.mark.xfail(reason="needs forums", strict=True)
 
 
 @pytest.fixture
@@ -159,7 +157,6 @@ def test_deleting_a_reply_under_a_hidden_parent_or_its_user_moves_no_count_twice
     assert client.get(f"/boards/{board['id']}").json["comment_count"] == 0
 
 
-@forums
 def test_a_forums_board_count_leaves_a_hidden_board_out(client, admin, alice, bob):
     forum = client.post(
         "/forums",
@@ -270,3 +267,50 @@ def test_a_thread_whose_replies_are_all_hidden_leaves_no_empty_placeholder(
     replies = client.get(f"/comments/{thread['id']}/replies", headers=bob["headers"])
     assert ids(replies) == [reply["id"]] and pagination(replies)["total"] == 1
     assert_visible_counts_exact(app)
+
+
+def test_a_forum_whose_boards_are_all_hidden_is_not_empty(app, client, admin, alice, bob):
+    forum = create_forum(client, admin, "Clubs")
+    board = client.post(
+        "/boards", json={"title": "Join us", "forum_id": forum["id"]}, headers=alice["headers"]
+    ).json
+    report(client, bob, "board", board["id"])
+    act(client, admin, 1, "hide")
+    assert client.get(f"/forums/{forum['id']}").json["board_count"] == 0
+    refused = client.delete(f"/forums/{forum['id']}", headers=admin["headers"])
+    assert (refused.status_code, refused.json["error"]) == (409, "forum_not_empty")
+    assert refused.json["message"] == f"Forum {forum['id']} still has 1 board: delete them first."
+    # Its author's delete of the hidden board moves the forum's count no further.
+    assert client.delete(f"/boards/{board['id']}", headers=alice["headers"]).status_code == 204
+    assert client.get(f"/forums/{forum['id']}").json["board_count"] == 0
+    assert client.delete(f"/forums/{forum['id']}", headers=admin["headers"]).status_code == 204
+    assert_visible_counts_exact(app)
+
+
+def test_a_hidden_anonymous_board_leaves_its_forum_and_the_lists_as_any_board(app, client, admin, alice, bob):
+    board = client.post(
+        "/boards", json={"title": "Who am I", "anonymous": True}, headers=alice["headers"]
+    ).json
+    report(client, bob, "board", board["id"])
+    act(client, admin, 1, "hide")
+    assert client.get("/forums/1").json["board_count"] == 0
+    assert client.get(f"/boards/{board['id']}", headers=bob["headers"]).status_code == 404
+    mine = client.get(f"/boards/{board['id']}", headers=alice["headers"]).json
+    assert (mine["hidden"], mine["author"], mine["is_mine"]) == (True, None, True)
+    assert ids(client.get("/boards?forum_id=1", headers=bob["headers"])) == []
+    act(client, admin, 1, "restore")
+    assert client.get("/forums/1").json["board_count"] == 1
+    assert_visible_counts_exact(app)
+
+
+def test_forum_changes_are_written_to_the_audit_log(client, admin):
+    forum = create_forum(client, admin, "Clubs")
+    client.patch(f"/forums/{forum['id']}", json={"category": "hobbies"}, headers=admin["headers"])
+    client.delete(f"/forums/{forum['id']}", headers=admin["headers"])
+    log = client.get("/moderation/log", headers=admin["headers"]).json
+    target = {"type": "forum", "id": forum["id"]}
+    assert [(e["action"], e["target"], e["detail"], e["actor"]["id"]) for e in log] == [
+        ("delete_forum", target, "name: Clubs", admin["id"]),
+        ("update_forum", target, "category: hobbies", admin["id"]),
+        ("create_forum", target, "name: Clubs", admin["id"]),
+    ]

@@ -42,6 +42,12 @@ PROTECTED = {
     ("/moderation/log", "get"),
     ("/users/{user_id}/ban", "put"),
     ("/users/{user_id}/ban", "delete"),
+    ("/forums", "post"),
+    ("/forums/{forum_id}", "patch"),
+    ("/forums/{forum_id}", "delete"),
+    ("/forums/{forum_id}/pin", "put"),
+    ("/forums/{forum_id}/pin", "delete"),
+    ("/users/me/forums", "get"),
 }
 
 

@@ -144,6 +144,10 @@ def test_each_422_example_is_what_its_operation_answers(spec, client, make_user)
         "updateBoard": lambda: client.patch(
             f"/boards/{board['id']}", json={"id": 1}, headers=user["headers"]
         ),
+        "listForums": lambda: client.get("/forums?page=0"),
+        "createForum": lambda: client.post("/forums", json={"name": "Careers"}, headers=user["headers"]),
+        "updateForum": lambda: client.patch("/forums/1", json={"id": 1}, headers=user["headers"]),
+        "listMyForums": lambda: client.get("/users/me/forums?page=0", headers=user["headers"]),
     }
     media = {
         operation["operationId"]: resolve(spec, operation["responses"]["422"])["content"]["application/json"]

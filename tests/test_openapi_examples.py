@@ -108,6 +108,16 @@ def test_every_proposed_request_body_succeeds_pressed_in_order(app: Flask, clien
     banned, body = press("PUT", "/users/{user_id}/ban", auth, user_id=2)
     assert banned.status_code == 200, banned.json
     assert banned.json["banned"] is True
+    # Forums are an admin's to create and change.
+    name = renamed.json["username"]
+    admin_tokens = client.post("/auth/login", json={"username": name, "password": PASSWORD})
+    admin = bearer(admin_tokens.json["access_token"])
+    forum, body = press("POST", "/forums", admin)
+    assert forum.status_code == 201, forum.json
+    assert {key: forum.json[key] for key in body} == body
+    renamed_forum, body = press("PATCH", "/forums/{forum_id}", admin, forum_id=forum.json["id"])
+    assert renamed_forum.status_code == 200, renamed_forum.json
+    assert {key: renamed_forum.json[key] for key in body} == body
     logged_out, _ = press("POST", "/auth/logout", auth)
     assert logged_out.status_code == 200, logged_out.json
     reset, _ = press("POST", "/auth/password-reset")

@@ -14,6 +14,7 @@ import pytest
 
 from tests.comment_support import post_comment
 from tests.support import create_board, pagination
+from tests.support_forums import create_forum, pin
 
 LINK = re.compile(r'<([^>]*)>; rel="([a-z]+)"')
 
@@ -52,6 +53,10 @@ def world(client, alice, bob, carol, make_user, make_admin, board) -> dict[str, 
             "/messages", json={"recipient_id": alice["id"], "content": f"Hi {n}"}, headers=bob["headers"]
         )
         assert sent.status_code == 201
+    for name in ("Careers", "Clubs"):  # with General, three forums
+        forum = create_forum(client, admin, name)
+        assert pin(client, bob, forum["id"]).status_code == 200
+    assert pin(client, bob, 1).status_code == 200
     # Six cases: three stay open, three are dismissed (three entries of the audit log).
     for kind, item_id in [*(("board", n) for n in boards), *(("comment", r["id"]) for r in replies)]:
         reported = client.post(f"/{kind}s/{item_id}/reports", json={"reason": "spam"}, headers=bob["headers"])
@@ -91,6 +96,8 @@ LISTS = {
     "/users/me/scraps": "/users/me/scraps",
     "/users/{user_id}/followers": "/users/{followed}/followers",
     "/users/{user_id}/following": "/users/{follower}/following",
+    "/forums": "/forums",
+    "/users/me/forums": "/users/me/forums",
     "/moderation/cases": "/moderation/cases",
     "/moderation/log": "/moderation/log",
 }

@@ -90,7 +90,9 @@ def test_writes_cost_a_constant_number_of_statements_beyond_authentication(app, 
     auth, _ = cost(app, client, "/auth/me", headers=headers)
     board = create_board(client, author)
 
-    assert cost(app, client, "/boards", method="POST", json={"title": "New"}, headers=headers)[0] == auth + 1
+    # Read the forum (General: its name for the answer, its policy), INSERT.
+    post = cost(app, client, "/boards", method="POST", json={"title": "New"}, headers=headers)
+    assert post[0] == auth + 2, post[1]
     patch = cost(app, client, f"/boards/{board['id']}", method="PATCH", json={"title": "x"}, headers=headers)
     # Lock the board (models/row_lock.py), UPDATE, read it as written (with its author).
     assert patch[0] == auth + 3, patch[1]
@@ -108,11 +110,12 @@ def test_deleting_a_user_with_many_boards_costs_a_constant_number_of_statements(
     # deals with their comments (none here: lock the boards, delete the comments on their boards,
     # find their other comments), moves the counts of the boards and comments they liked or
     # scrapped and deletes those marks (2 per kind of mark, 3 kinds, see services/marks.py), DELETEs
-    # the boards in one statement, then the user: constant, however many boards. Its follows cost
-    # five more (models.follow.delete_follows_of_user), up to 1,000 follows. Messages
-    # (services.messages.delete_messages_of_user): lock the user row, two DELETEs, two UPDATEs.
-    # And one read of their hidden comments (none here: restored first, one by one, when any).
-    assert count == auth + 7 + 6 + 5 + 5, statements
+    # the boards in one statement (after locking their forums, in id order), then the user:
+    # constant, however many boards. Its follows cost five more (models.follow.delete_follows_of_user),
+    # up to 1,000 follows. Messages (services.messages.delete_messages_of_user): lock the user row,
+    # two DELETEs, two UPDATEs. And one read of their hidden comments (none here: restored first,
+    # one by one, when any).
+    assert count == auth + 8 + 6 + 5 + 5, statements
 
 
 def test_board_author_can_never_be_lazy_loaded(app, seeded):
@@ -286,7 +289,7 @@ def test_comment_writes_cost_a_constant_number_of_statements_beyond_authenticati
     url = f"/boards/{board['id']}/comments"
 
     top = cost(app, client, url, method="POST", json={"content": "x"}, headers=headers)
-    assert top[0] == auth + 2, top[1]  # UPDATE the board's count, INSERT
+    assert top[0] == auth + 3, top[1]  # UPDATE the board's count, its forum's policy, INSERT
     reply = cost(
         app,
         client,
@@ -295,7 +298,19 @@ def test_comment_writes_cost_a_constant_number_of_statements_beyond_authenticati
         json={"content": "x", "parent_id": comments[1]["id"]},
         headers=headers,
     )
-    assert reply[0] == auth + 3, reply[1]  # and UPDATE the parent's reply_count (checking it)
+    assert reply[0] == auth + 4, reply[1]  # and UPDATE the parent's reply_count (checking it)
+    anonymous = {"content": "x", "anonymous": True}
+    # The board's writer, anonymous: labelled "writer", no number to look up.
+    writer = cost(app, client, url, method="POST", json=anonymous, headers=headers)
+    assert writer[0] == auth + 3, writer[1]
+    # Someone else's first anonymous comment: their number looked up (locked), the board's counter
+    # moved and read, the number inserted; then the same commenter again, found.
+    other = seeded[2]["headers"]
+    auth_other, _ = cost(app, client, "/auth/me", headers=other)
+    first = cost(app, client, url, method="POST", json=anonymous, headers=other)
+    assert first[0] == auth_other + 7, first[1]
+    again = cost(app, client, url, method="POST", json=anonymous, headers=other)
+    assert again[0] == auth_other + 4, again[1]
     patch = cost(
         app, client, f"/comments/{comments[1]['id']}", method="PATCH", json={"content": "y"}, headers=headers
     )
@@ -335,8 +350,8 @@ def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statement
         costs.append(count - auth)
     # Load the user, lock boards, delete comments on their boards, find their comments, move the
     # reply and comment counts, delete the likes of their comments, delete, make placeholders,
-    # drop emptied placeholders, then their boards and the user; and find their hidden comments.
-    assert costs == [13 + 6 + 5 + 5] * 2, statements  # + their own marks, follows, messages (see above)
+    # drop emptied placeholders, then their boards (their forums locked first) and the user; and find their hidden comments.
+    assert costs == [14 + 6 + 5 + 5] * 2, statements  # + their own marks, follows, messages (see above)
 
 
 @pytest.fixture

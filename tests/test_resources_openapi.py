@@ -23,6 +23,14 @@ RESPONSES = {
     ("/boards/{board_id}/scrap", "put"): {"200", "401", "404"},
     ("/boards/{board_id}/scrap", "delete"): {"200", "401", "404"},
     ("/users/me/scraps", "get"): {"200", "401", "422"},
+    ("/forums", "get"): {"200", "422"},
+    ("/forums", "post"): {"201", "401", "403", "409", "413", "415", "422"},
+    ("/forums/{forum_id}", "get"): {"200", "404"},
+    ("/forums/{forum_id}", "patch"): {"200", "401", "403", "404", "409", "413", "415", "422"},
+    ("/forums/{forum_id}", "delete"): {"204", "401", "403", "404", "409"},
+    ("/forums/{forum_id}/pin", "put"): {"200", "401", "404"},
+    ("/forums/{forum_id}/pin", "delete"): {"200", "401", "404"},
+    ("/users/me/forums", "get"): {"200", "401", "422"},
 }
 
 
@@ -44,7 +52,7 @@ def test_documented_responses(spec, path, method):
             assert response["content"]["application/json"]["schema"] == ERROR_REF, status
 
 
-@pytest.mark.parametrize("path", ["/boards", "/users"])
+@pytest.mark.parametrize("path", ["/boards", "/users", "/forums", "/users/me/forums"])
 def test_lists_document_pagination(spec, path):
     operation = spec["paths"][path]["get"]
     params = {p["name"]: p for p in operation["parameters"]}

@@ -30,19 +30,32 @@ def comment_fields(**changes: Any) -> dict[str, Any]:
         "like_count": 4,
         "reply_count": 1,
         "hidden": False,
+        "anonymous": False,
+        "author_number": None,
     }
     return {**fields, **changes}
 
 
-def comment_object(fields: dict[str, Any], replies: list[dict[str, Any]]) -> dict[str, Any]:
+def comment_object(
+    fields: dict[str, Any], replies: list[dict[str, Any]], reveal: bool = False
+) -> dict[str, Any]:
     """The comment as the object CommentSchema documents (author nested, datetimes)."""
     shown = {name: fields[name] for name in CommentSchema().fields if name in fields}
     deleted = fields["deleted"]
+    hidden = fields["anonymous"] and not reveal
     author = (
         None
-        if deleted or fields["author_id"] is None
+        if deleted or fields["author_id"] is None or hidden
         else {"id": fields["author_id"], "username": fields["username"]}
     )
+    if deleted:
+        shown["author_label"] = None
+    elif fields["anonymous"]:
+        shown["author_label"] = {0: "writer"}.get(
+            fields["author_number"], f"anonymous {fields['author_number']}"
+        )
+    else:
+        shown["author_label"] = fields["username"]
     if "liked" in fields:
         shown["liked"] = bool(fields["liked"])
     return {
@@ -55,9 +68,24 @@ def comment_object(fields: dict[str, Any], replies: list[dict[str, Any]]) -> dic
     }
 
 
-def comment_dump(fields: dict[str, Any], replies: list[dict[str, Any]]) -> dict[str, Any]:
+def comment_dump(
+    fields: dict[str, Any], replies: list[dict[str, Any]], reveal: bool = False
+) -> dict[str, Any]:
     """CommentSchema's dump of the same comment (`replies` as objects)."""
-    return CommentSchema().dump(comment_object(fields, replies))
+    return CommentSchema().dump(comment_object(fields, replies, reveal))
+
+
+@pytest.mark.parametrize("reveal", [False, True], ids=["masked", "revealed"])
+@pytest.mark.parametrize(("number", "label"), [(0, "writer"), (3, "anonymous 3")])
+def test_comment_shape_of_an_anonymous_comment(reveal, number, label):
+    """Its label for everyone; its author for admins alone."""
+    fields = comment_fields(anonymous=True, author_number=number)
+    built = comment_json(fields, reveal=reveal)
+    assert built == comment_dump(fields, [], reveal)
+    assert (built["author"], built["author_label"]) == (
+        {"id": 2, "username": "bob"} if reveal else None,
+        label,
+    )
 
 
 @pytest.mark.parametrize("liked", [None, 0, 1], ids=["no_reader", "not_liked", "liked"])

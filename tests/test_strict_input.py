@@ -43,7 +43,11 @@ def rows(app, model: Any) -> int:
 
 # --- integers in JSON bodies ------------------------------------------------------------------
 
-BODY_INTEGERS = {("POST", "/messages", "recipient_id"), ("POST", "/boards/{board_id}/comments", "parent_id")}
+BODY_INTEGERS = {
+    ("POST", "/messages", "recipient_id"),
+    ("POST", "/boards/{board_id}/comments", "parent_id"),
+    ("POST", "/boards", "forum_id"),
+}
 
 
 def test_every_integer_body_field_of_the_document_is_tested_here(client):
@@ -80,6 +84,33 @@ def test_a_parent_id_that_is_no_json_integer_is_422(app, client, bob, board, val
     assert rows(app, Comment) == 1
 
 
+@pytest.mark.parametrize("value", [1.5, 1.0, "1", True, 1e0])
+def test_a_forum_id_that_is_no_json_integer_is_422(app, client, bob, value):
+    # General is forum 1: a lenient reading would put the board there.
+    response = client.post("/boards", json={"title": "t", "forum_id": value}, headers=bob["headers"])
+    assert (response.status_code, response.json) == (
+        422,
+        validation_error("json", {"forum_id": [NOT_AN_INTEGER]}),
+    )
+    assert rows(app, Board) == 0
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", "yes", "on", None, [True]])
+def test_anonymous_takes_json_booleans_only(app, client, bob, board, value):
+    """`1` or `"yes"` is a mistake, and must not decide whether a name shows."""
+    for path in ("/boards", f"/boards/{board['id']}/comments"):
+        body = (
+            {"title": "t", "anonymous": value} if path == "/boards" else {"content": "c", "anonymous": value}
+        )
+        response = client.post(path, json=body, headers=bob["headers"])
+        message = "Field may not be null." if value is None else "Not a valid boolean."
+        assert (response.status_code, response.json) == (
+            422,
+            validation_error("json", {"anonymous": [message]}),
+        ), (path, value)
+    assert (rows(app, Board), rows(app, Comment)) == (1, 0)
+
+
 def test_json_integers_are_still_integers(client, alice, bob, board):
     top = post_comment(client, bob, board["id"], "Top")
     text = f'{{"content": "A reply", "parent_id": {top["id"]}}}'
@@ -106,6 +137,8 @@ QUERY_URLS = {
     "/users/me/scraps": "/users/me/scraps",
     "/users/{user_id}/followers": "/users/{user}/followers",
     "/users/{user_id}/following": "/users/{user}/following",
+    "/forums": "/forums",
+    "/users/me/forums": "/users/me/forums",
 }
 LOOSE = [" 7 ", "7 ", "+7", "-7", "1_0", "\u0661", "\uff17", "7.0", "0x7", "1e1", "", "\u00b2"]
 
@@ -173,6 +206,7 @@ def test_every_json_body_refuses_a_duplicated_key(app, client, alice, bob, board
         "comment_id": comment["id"],
         "user_id": bob["id"],
         "message_id": sent["id"],
+        "forum_id": 1,  # General
     }
     tried = []
     for method, path, operation in operations(client):

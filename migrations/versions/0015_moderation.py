@@ -13,34 +13,41 @@ import db
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0013"  # TODO(moderation): "0014" once forums (0014) is on main
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
-# The boards' delete triggers (0005, 0008) now leave hidden boards alone: moderation takes a board
-# out of table_counts and users.board_count when it hides it. Frozen copies, valid on SQLite and
-# MySQL/MariaDB, of models.table_count.trigger_statements("boards", unless_hidden=True) and
-# models.board.AUTHOR_COUNT_TRIGGERS.
-# The author's count first: MariaDB fires triggers of one event in the order they were made, and
-# a delete then locks the author's row before the count's, as an insert and a hide do.
+# The boards' delete triggers (0005, 0014) now leave hidden boards alone: moderation takes a board
+# out of table_counts, users.board_count and forums.board_count when it hides it. Frozen copies,
+# valid on SQLite and MySQL/MariaDB, of models.table_count.trigger_statements("boards",
+# unless_hidden=True) and models.board.BOARD_COUNT_TRIGGERS. Recreated in 0014's order: MariaDB
+# fires triggers of one event in the order they were made (the author's row, then the forum's).
 VISIBLE_ONLY = {
     "trg_boards_author_count_delete":
-        "CREATE TRIGGER trg_boards_author_count_delete AFTER DELETE ON boards FOR EACH ROW "
-        "BEGIN UPDATE users SET board_count = board_count - 1 WHERE id = OLD.author_id"
+        "CREATE TRIGGER trg_boards_author_count_delete BEFORE DELETE ON boards "
+        "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count - "
+        "CASE WHEN OLD.anonymous THEN 0 ELSE 1 END WHERE id = OLD.author_id AND OLD.hidden = 0; END",
+    "trg_boards_forum_count_delete":
+        "CREATE TRIGGER trg_boards_forum_count_delete BEFORE DELETE ON boards "
+        "FOR EACH ROW BEGIN UPDATE forums SET board_count = board_count - 1 WHERE id = OLD.forum_id"
         " AND OLD.hidden = 0; END",
     "trg_boards_count_delete":
         "CREATE TRIGGER trg_boards_count_delete AFTER DELETE ON boards FOR EACH ROW "
         "BEGIN UPDATE table_counts SET row_count = row_count - 1 WHERE table_name = 'boards'"
         " AND OLD.hidden = 0; END",
 }
-# What they were before (0005, 0008), for the downgrade.
+# What they were before (0005, 0014), for the downgrade.
 EVERY_ROW = {
+    "trg_boards_author_count_delete":
+        "CREATE TRIGGER trg_boards_author_count_delete BEFORE DELETE ON boards "
+        "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count - "
+        "CASE WHEN OLD.anonymous THEN 0 ELSE 1 END WHERE id = OLD.author_id; END",
+    "trg_boards_forum_count_delete":
+        "CREATE TRIGGER trg_boards_forum_count_delete BEFORE DELETE ON boards "
+        "FOR EACH ROW BEGIN UPDATE forums SET board_count = board_count - 1 WHERE id = OLD.forum_id; END",
     "trg_boards_count_delete":
         "CREATE TRIGGER trg_boards_count_delete AFTER DELETE ON boards FOR EACH ROW "
         "BEGIN UPDATE table_counts SET row_count = row_count - 1 WHERE table_name = 'boards'; END",
-    "trg_boards_author_count_delete":
-        "CREATE TRIGGER trg_boards_author_count_delete AFTER DELETE ON boards FOR EACH ROW "
-        "BEGIN UPDATE users SET board_count = board_count - 1 WHERE id = OLD.author_id; END",
 }
 
 
@@ -147,10 +154,16 @@ def _count_hidden_items_again():
         " WHERE table_name = 'boards'"
     ))
     for author_id, hidden in conn.execute(sa.text(
-        "SELECT author_id, COUNT(*) FROM boards WHERE hidden = 1 GROUP BY author_id"
+        "SELECT author_id, COUNT(*) FROM boards WHERE hidden = 1 AND anonymous = 0 GROUP BY author_id"
     )).all():
         conn.execute(
             sa.text("UPDATE users SET board_count = board_count + :n WHERE id = :id"), {"n": hidden, "id": author_id}
+        )
+    for forum_id, hidden in conn.execute(sa.text(
+        "SELECT forum_id, COUNT(*) FROM boards WHERE hidden = 1 GROUP BY forum_id"
+    )).all():
+        conn.execute(
+            sa.text("UPDATE forums SET board_count = board_count + :n WHERE id = :id"), {"n": hidden, "id": forum_id}
         )
     boards = conn.execute(sa.text("SELECT DISTINCT board_id FROM comments WHERE hidden = 1")).scalars().all()
     for board_id in boards:
