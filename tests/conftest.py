@@ -16,6 +16,7 @@ from ops.mailer import outbox
 from tests.comment_support import post_comment
 from tests.databases import ON_MYSQL, TEST_DATABASE_URL, SharedDatabase, scratch_database
 from tests.servers import REDIS_SERVER, RedisServer
+from tests.smtp_server import SmtpServer
 from tests.support import create_board
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -89,6 +90,16 @@ def app_config() -> dict[str, Any]:
     """Config overrides of the `app` fixture: a test sets small rate limits with
     `@pytest.mark.parametrize("app_config", [{"REGISTER_RATE_LIMIT": "2 per hour"}])`."""
     return {}
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1 for one test: a test's app sends
+    through it when its `app_config` returns `mail_config(smtp)`."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

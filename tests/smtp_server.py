@@ -56,3 +56,8 @@ class SmtpServer:
 
     def stop(self) -> None:
         self._controller.stop()
+
+
+def mail_config(server: SmtpServer) -> dict[str, Any]:
+    """The app's config overrides that send its mail through `server`."""
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": server.port}

@@ -5,14 +5,13 @@ reset mail to it crashed the mail job)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from ops.mailer import outbox
 from tests.conftest import PASSWORD
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer, mail_config
 from tests.support import validation_error
 
 ONLY_ASCII = (
@@ -29,16 +28,8 @@ NON_ASCII = [
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_config(smtp: SmtpServer) -> dict[str, Any]:
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port}
+    return mail_config(smtp)
 
 
 @pytest.mark.parametrize("address", NON_ASCII)

@@ -4,7 +4,6 @@ an admin neither; the change voids pending password resets and mails a notice to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from services import password_reset, users
 from services.email_change import SUBJECT
 from tests.conftest import PASSWORD, bearer, error
 from tests.password_reset.support import INVALID_TOKEN, ask_reset, confirm, token_of
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer, mail_config
 from tests.support import validation_error
 
 WRONG_PASSWORD = {
@@ -33,16 +32,8 @@ FAILED_LOGINS = error(
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_config(smtp: SmtpServer) -> dict[str, Any]:
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port}
+    return mail_config(smtp)
 
 
 def change_email(client: FlaskClient, user: dict[str, Any], headers: dict[str, str], **body: Any) -> Any:

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import bindparam, event, text
+from sqlalchemy import event, text
 
-from db import UTCDateTime, db, utcnow
-from models.user import hash_password
+from db import db
 from tests.support import count_statements, create_board, pagination, seed_boards, validation_error
 
 # (title, content), created in this order: ids 1..n, so newest first is the reverse.
@@ -362,26 +361,25 @@ def test_the_migration_indexes_the_boards_already_there_and_goes_down(empty_data
     assert flask_db(empty_database_url, "upgrade", "0011").returncode == 0
     app = make_app(empty_database_url)
     client = app.test_client()
-    # Written as 0011's tables hold them: today's app writes columns of later revisions.
+    # Written as 0011's schema holds them: today's code writes columns of later revisions.
+    at = "'2026-01-01 00:00:00.000000'"
     with app.app_context(), db.engine.begin() as conn:
-        at = bindparam("at", type_=UTCDateTime())
         conn.execute(
             text(
-                "INSERT INTO users (username, username_lower, email, password_hash, is_admin, created_at)"
-                " VALUES ('writer', 'writer', 'writer@example.com', :hash, 0, :at)"
-            ).bindparams(at),
-            {"hash": hash_password(PASSWORD), "at": utcnow()},
+                "INSERT INTO users (username, username_lower, email, password_hash, is_admin, created_at, "
+                f"token_generation) VALUES ('seed', 'seed', 'seed@example.com', 'h', 0, {at}, 0)"
+            )
         )
         for title, content in CORPUS:
             conn.execute(
                 text(
-                    "INSERT INTO boards (title, content, author_id, created_at, updated_at, version)"
-                    " VALUES (:title, :content, 1, :at, :at, 1)"
-                ).bindparams(at),
-                {"title": title, "content": content, "at": utcnow()},
+                    "INSERT INTO boards (title, content, author_id, created_at, updated_at, version) "
+                    f"VALUES (:title, :content, 1, {at}, {at}, 1)"
+                ),
+                {"title": title, "content": content},
             )
         db.engine.dispose()
-    writer: dict = {}
+    writer = None
 
     for command in (["upgrade"], ["downgrade", "0011"], ["upgrade"]):
         result = flask_db(empty_database_url, *command)
@@ -396,8 +394,11 @@ def test_the_migration_indexes_the_boards_already_there_and_goes_down(empty_data
             assert titles(search(client, "sql vacuum")) == ["PostgreSQL tips"]
             assert titles(search(client, "게시")) == ["한국어 게시판 🎉", "자유게시판에서 만나요"]
             assert_index_in_step(app)
-            login = {"username": "writer", "password": PASSWORD}
-            writer["headers"] = bearer(client.post("/auth/login", json=login).json["access_token"])
+            if writer is None:
+                user = {"username": "writer", "email": "writer@example.com", "password": PASSWORD}
+                assert client.post("/auth/register", json=user).status_code == 201
+                login = {"username": "writer", "password": PASSWORD}
+                writer = {"headers": bearer(client.post("/auth/login", json=login).json["access_token"])}
             # And it keeps up from then on.
             create_board(client, writer, title="After the migration", content="freshly indexed")
             assert titles(search(client, "freshly")) == ["After the migration"]

@@ -1,4 +1,4 @@
-"""follows, and the users' follower/following/board counts (CONTRACT §9)
+"""follows, and the users' follower/following/board counts
 
 Revision ID: 0008
 Revises: 0007

@@ -26,6 +26,7 @@ from services import password_reset
 from tests.conftest import PASSWORD, TEST_SECRET, make_app
 from tests.password_reset.support import DONE, REQUESTED, ask_reset, confirm, link_of, token_of
 from tests.servers import ROOT, free_port, gunicorn, http
+from tests.smtp_server import mail_config
 
 MAIL_LOGGER = "board_api.mail"
 SUBJECT = "Reset your Board API password"
@@ -101,7 +102,7 @@ def dead_port() -> int:
 def app_config(request, smtp, dead_port):
     if getattr(request, "param", None) == "down":
         return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": dead_port}
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port}
+    return mail_config(smtp)
 
 
 @pytest.mark.parametrize("app_config", ["down"], indirect=True)
