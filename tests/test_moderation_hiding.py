@@ -291,15 +291,21 @@ def test_a_hidden_anonymous_board_leaves_its_forum_and_the_lists_as_any_board(ap
     board = client.post(
         "/boards", json={"title": "Who am I", "anonymous": True}, headers=alice["headers"]
     ).json
+    named = create_board(client, alice, title="Signed")
     report(client, bob, "board", board["id"])
     act(client, admin, 1, "hide")
-    assert client.get("/forums/1").json["board_count"] == 0
+    assert_visible_counts_exact(app)
+    assert client.get("/forums/1").json["board_count"] == 1
     assert client.get(f"/boards/{board['id']}", headers=bob["headers"]).status_code == 404
     mine = client.get(f"/boards/{board['id']}", headers=alice["headers"]).json
     assert (mine["hidden"], mine["author"], mine["is_mine"]) == (True, None, True)
-    assert ids(client.get("/boards?forum_id=1", headers=bob["headers"])) == []
+    listed = client.get("/boards?forum_id=1", headers=bob["headers"])
+    assert ids(listed) == [named["id"]] and pagination(listed)["total"] == 1
+    for viewer in (alice, admin):  # they see it in its forum, counted
+        listed = client.get("/boards?forum_id=1", headers=viewer["headers"])
+        assert ids(listed) == [named["id"], board["id"]] and pagination(listed)["total"] == 2
     act(client, admin, 1, "restore")
-    assert client.get("/forums/1").json["board_count"] == 1
+    assert client.get("/forums/1").json["board_count"] == 2
     assert_visible_counts_exact(app)
 
 
