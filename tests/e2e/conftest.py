@@ -71,6 +71,9 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "JWT_SECRET_KEY": E2E_SECRET,
         "PORT": str(free_port()),
         "E2E_WORKDIR": str(workdir),
+        # Counters of this run alone: the default file under instance/ outlives it, and a second
+        # run within the hour found the registrations' budget spent.
+        "RATE_LIMIT_FILE": str(workdir / "rate-limits.sqlite3"),
     }
     for inherited in ("FLASK_DEBUG", "REDIS_URL", "TEST_DATABASE_URL"):
         env.pop(inherited, None)

@@ -239,6 +239,7 @@ def test_the_page_introduces_the_api_and_its_examples_hold_in_the_browser(
         "Boards",
         "Comments",
         "Messages",
+        "Forums",
         "Moderation",
         "Health",
     ]
