@@ -8,8 +8,9 @@ one per kind of viewer (`viewer_kind`): anonymous, a user, an admin.
 
 `set_hidden` alone writes `hidden` (moderation hides and restores through it, a delete restores
 first through it), and moves the counts that lists show so that they count visible items: a
-board leaves `table_counts`, its forum's `board_count` and its author's (unless anonymous); a comment leaves its board's
-`comment_count` (with its replies, for a top-level comment) and its parent's `reply_count`.
+board leaves `table_counts`, its forum's `board_count` and its author's (unless anonymous); a
+comment leaves its board's `comment_count` (with its replies, for a top-level comment) and its
+parent's `reply_count`.
 
 Lock order, as every comment write: the board's row, then the comment's (`lock_item`).
 """
