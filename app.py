@@ -25,9 +25,10 @@ from errors import ErrorSchema, handle_http_exception, register_error_handlers
 from jwt_utils import BEARER_SCHEME, REFRESH_SCHEME, init_jwt
 from models import board_search as search_index
 from ops import cli, mailer
-from resources import auth, boards, comments, forums, health, home, messages, users
+from resources import auth, boards, comments, forums, health, home, manage, messages, moderation, users
 from resources.caching import init_caching
 from resources.json_bodies import JSONProvider
+from resources.manage_support import init_manage_support
 from resources.openapi_examples import ErrorExamplesPlugin
 from resources.pagination import LINK_HEADER_DOC, PAGINATION_HEADER_DOC
 from schemas.board import MAX_ID
@@ -106,6 +107,8 @@ class Config:
             or f"http://127.0.0.1:{env.get('PORT') or 5000}/reset-password",
             **mailer.mail_settings(env),
             "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+            # Distinct reporters (since the last dismissal) that hide a board or comment at once.
+            "REPORT_HIDE_THRESHOLD": int(env.get("REPORT_HIDE_THRESHOLD", 5)),
             "CORS_ORIGINS": cors_origins(env.get("CORS_ORIGINS")),
             "API_TITLE": "Board API",
             "API_VERSION": "1.0.0",
@@ -214,8 +217,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     report_mail_settings(app)
     init_jwt(app)
 
-    for module in (auth, users, boards, comments, messages, forums, health):
+    for module in (auth, users, boards, comments, messages, forums, moderation, health):
         api.register_blueprint(module.blp)
+    # The manage pages: HTML for admins, outside the OpenAPI document.
+    init_manage_support(app)
+    app.register_blueprint(manage.blp)
     init_rate_limits(app)
     app.register_blueprint(
         FlaskBlueprint(

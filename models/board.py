@@ -34,6 +34,9 @@ class Board(db.Model):
     __table_args__ = (
         Index("ix_boards_author_id_id", "author_id", "id"),
         Index("ix_boards_like_count_id", "like_count", "id"),
+        # The hidden boards, and an author's: the few that totals add for those who see them
+        # (services/boards.py).
+        Index("ix_boards_hidden_author_id", "hidden", "author_id"),
         Index("ix_boards_forum_id_id", "forum_id", "id"),
     )
 
@@ -57,6 +60,9 @@ class Board(db.Model):
     # ORM, so an author's write neither bumps nor overwrites them).
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
     scrap_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Hidden by moderation (services/moderation.py, which alone sets it and moves the counts that
+    # leave a hidden board out: table_counts, users.board_count).
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The last "anonymous N" handed out on this board (models/anonymous_author.py).
     anonymous_commenter_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
@@ -68,8 +74,9 @@ class Board(db.Model):
         return f"<Board {self.id} {self.title!r}>"
 
 
-# GET /boards reports its unfiltered total from this count instead of COUNT(*) over the table.
-keep_count(Board.__table__)
+# GET /boards reports its unfiltered total from this count instead of COUNT(*) over the table: the
+# visible boards (moderation moves it when it hides or restores one).
+keep_count(Board.__table__, unless_hidden=True)
 
 
 # Counters of boards kept by triggers, in the transaction of the insert or delete, whoever writes
@@ -77,6 +84,8 @@ keep_count(Board.__table__)
 # - users.board_count counts the user's boards that name them (not the anonymous ones): the
 #   feed's total sums it over the followees, and others' `author_id` lists show that many.
 # - forums.board_count counts the forum's boards.
+# Both count visible boards: a hidden board left them when it was hidden (services/hiding.py), so
+# its deletion moves nothing more. Boards are always inserted visible.
 # Every trigger that locks a counter's row runs BEFORE the row is written, users' first, then
 # forums': inserts and deletes then all take those locks in one order, before the foreign-key
 # checks' shared locks (which InnoDB would otherwise upgrade, deadlocking two inserts by one
@@ -87,11 +96,12 @@ BOARD_COUNT_TRIGGERS = {
     "CASE WHEN NEW.anonymous THEN 0 ELSE 1 END WHERE id = NEW.author_id; END",
     "trg_boards_author_count_delete": "CREATE TRIGGER trg_boards_author_count_delete BEFORE DELETE ON boards "
     "FOR EACH ROW BEGIN UPDATE users SET board_count = board_count - "
-    "CASE WHEN OLD.anonymous THEN 0 ELSE 1 END WHERE id = OLD.author_id; END",
+    "CASE WHEN OLD.anonymous THEN 0 ELSE 1 END WHERE id = OLD.author_id AND OLD.hidden = 0; END",
     "trg_boards_forum_count_insert": "CREATE TRIGGER trg_boards_forum_count_insert BEFORE INSERT ON boards "
     "FOR EACH ROW BEGIN UPDATE forums SET board_count = board_count + 1 WHERE id = NEW.forum_id; END",
     "trg_boards_forum_count_delete": "CREATE TRIGGER trg_boards_forum_count_delete BEFORE DELETE ON boards "
-    "FOR EACH ROW BEGIN UPDATE forums SET board_count = board_count - 1 WHERE id = OLD.forum_id; END",
+    "FOR EACH ROW BEGIN UPDATE forums SET board_count = board_count - 1 WHERE id = OLD.forum_id"
+    " AND OLD.hidden = 0; END",
 }
 for _statement in BOARD_COUNT_TRIGGERS.values():
     event.listen(Board.__table__, "after_create", DDL(_statement))

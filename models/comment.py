@@ -35,6 +35,9 @@ class Comment(db.Model):
     deleted: Mapped[bool] = mapped_column(default=False, server_default=false())
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Hidden by moderation (services/moderation.py, which alone sets it and moves the board's
+    # comment_count and the parent's reply_count, which count visible comments only).
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Anonymous comments show `author_label` instead of their author (models/anonymous_author.py):
     # the number is the commenter's on this board, copied here so that a read joins nothing.
     anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -85,6 +85,10 @@ class User(db.Model):
     # The pending password reset (services/password_reset.py): a keyed digest of its token, never the token.
     password_reset_digest: Mapped[str | None] = mapped_column(exact_string(64))
     password_reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A ban (services/bans.py): its reason while one is in force or was, and its end (None: until
+    # lifted). Lifting it clears both.
+    ban_reason: Mapped[str | None] = mapped_column(String(500))
+    banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     boards: Mapped[list[Board]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -105,6 +109,11 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"
+
+
+def is_banned(reason: str | None, until: datetime | None, now: datetime | None = None) -> bool:
+    """A ban is in force from the moment it is set until it is lifted or its end has passed."""
+    return reason is not None and (until is None or until > (now or utcnow()))
 
 
 def account_stamp(created_at: datetime) -> int:

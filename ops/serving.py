@@ -47,6 +47,7 @@ LIBRARIES = (
     "flask_sqlalchemy",
     "flask_sqlalchemy.cli",
     "flask_swagger_ui",
+    "flask_wtf.csrf",
     "jwt",
     "limits",
     "marshmallow",

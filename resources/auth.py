@@ -79,6 +79,14 @@ class Login(MethodView):
         description="Wrong username/email or password (error: invalid_credentials).",
         example=error_body(401, INVALID_CREDENTIALS, "invalid_credentials"),
     )
+    @blp.alt_response(
+        403,
+        schema=ErrorSchema,
+        description="The account is banned (error: banned); the message gives the reason and the end.",
+        example=error_body(
+            403, "This account is banned until 2099-01-01T00:00:00+00:00: Spam links.", "banned"
+        ),
+    )
     def post(self, data: dict[str, Any]) -> Response:
         """Log in with username (or email) and password: a fresh access token and a refresh token"""
         return jsonify(auth.login(data["username"], data["password"]))

@@ -25,7 +25,8 @@ from schemas import BoardCreateSchema, BoardListArgsSchema, BoardSchema, BoardUp
 from schemas.board import BOARD_WRITABLE, BoardReplaceSchema
 from schemas.comment import CommentCreateSchema, CommentSchema
 from schemas.mark import LikeStateSchema, ScrapStateSchema
-from services import boards, comments, marks
+from schemas.moderation import ReportCreateSchema, ReportSchema
+from services import boards, comments, marks, moderation
 from services.boards import BEFORE_WITH_PAGE
 
 blp = Blueprint(
@@ -33,6 +34,7 @@ blp = Blueprint(
 )
 
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such board."}
+REPORTED_AGAIN = "You had reported it already: your first report, unchanged."
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
 LOCATION_HEADER = {"Location": {"description": "URL of the new board", "schema": {"type": "string"}}}
 
@@ -209,3 +211,17 @@ class BoardScrap(MethodView):
     def delete(self, board_id: int) -> dict[str, Any]:
         """Remove a board from your scraps (idempotent)"""
         return marks.scrap_board(get_current_user(), board_id, on=False)
+
+
+@blp.route("/<id:board_id>/reports")
+class BoardReports(MethodView):
+    @blp.doc(operationId="reportBoard")
+    @auth_required(blp)
+    @blp.arguments(ReportCreateSchema)
+    @blp.response(201, ReportSchema, description="Your report, the first of yours on this board.")
+    @blp.alt_response(200, schema=ReportSchema, description=REPORTED_AGAIN)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def post(self, data: dict[str, Any], board_id: int) -> tuple[dict[str, Any], int]:
+        """Report a board to the moderators (once per user; not your own)"""
+        body, new = moderation.report(get_current_user(), "board", board_id, data["reason"], data["detail"])
+        return body, 201 if new else 200

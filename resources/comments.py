@@ -22,7 +22,8 @@ from resources.etags import (
 from resources.pagination import PAGE_SIZES, page_request, respond_page
 from schemas.comment import COMMENT_WRITABLE, CommentSchema, CommentUpdateSchema
 from schemas.mark import LikeStateSchema
-from services import comments, marks
+from schemas.moderation import ReportCreateSchema, ReportSchema
+from services import comments, marks, moderation
 
 blp = Blueprint(
     "Comments", __name__, description="Comments on boards and one level of replies: public to read."
@@ -31,6 +32,7 @@ blp = Blueprint(
 NOT_FOUND_DOC = {"schema": ErrorSchema, "description": "No such comment."}
 GONE_DOC = {"schema": ErrorSchema, "description": "No such comment, or it was deleted (a placeholder)."}
 FORBIDDEN_DOC = {"schema": ErrorSchema, "description": "Neither the author nor an admin (error: forbidden)."}
+REPORTED_AGAIN = "You had reported it already: your first report, unchanged."
 
 
 def comment_etag(body: dict[str, Any]) -> str:
@@ -110,3 +112,19 @@ class CommentLike(MethodView):
     def delete(self, comment_id: int) -> dict[str, Any]:
         """Take your like of a comment back (idempotent)"""
         return marks.like_comment(get_current_user(), comment_id, on=False)
+
+
+@blp.route("/comments/<id:comment_id>/reports")
+class CommentReports(MethodView):
+    @blp.doc(operationId="reportComment")
+    @auth_required(blp)
+    @blp.arguments(ReportCreateSchema)
+    @blp.response(201, ReportSchema, description="Your report, the first of yours on this comment.")
+    @blp.alt_response(200, schema=ReportSchema, description=REPORTED_AGAIN)
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def post(self, data: dict[str, Any], comment_id: int) -> tuple[dict[str, Any], int]:
+        """Report a comment to the moderators (once per user; not your own)"""
+        body, new = moderation.report(
+            get_current_user(), "comment", comment_id, data["reason"], data["detail"]
+        )
+        return body, 201 if new else 200

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Response, jsonify, request
 from flask_smorest.utils import unpack_tuple_response
+from marshmallow import Schema
 from sqlalchemy import Select
 from werkzeug.sansio.utils import get_current_url
 
@@ -170,9 +171,10 @@ def page_request(pagination: Any, before: int | None = None) -> PageRequest:
     return PageRequest(pagination.page, pagination.page_size, before)
 
 
-def respond_page(page: Page, pagination: Any) -> Response:
-    """A list service's page as the response: its items as the JSON array; the total (or, on a
-    keyset page, the page size) and `next_before` for the X-Pagination and Link headers."""
+def respond_page(page: Page, pagination: Any, schema: Schema | None = None) -> Response:
+    """A list service's page as the response: its items as the JSON array (dumped by `schema`
+    when they are not JSON-ready: datetimes, say); the total (or, on a keyset page, the page
+    size) and `next_before` for the X-Pagination and Link headers."""
     if page.total is None:
         pagination.item_count = len(page.items)  # flask-smorest insists; a keyset page has no total
         pagination.keyset = {"page_size": pagination.page_size}
@@ -182,4 +184,4 @@ def respond_page(page: Page, pagination: Any) -> Response:
         pagination.item_count = page.total
         if page.next_before is not None:
             pagination.next_before = page.next_before
-    return jsonify(page.items)
+    return jsonify(page.items if schema is None else schema.dump(page.items))

@@ -21,10 +21,11 @@ from schemas import (
     UserUpdateSchema,
 )
 from schemas.forum import ForumSchema
+from schemas.moderation import BanSchema, BanStateSchema
 from security.auth_limits import NAME_CONFLICTS, WRONG_CURRENT_PASSWORDS
 from security.headers import mark_no_store, no_store
 from security.rate_limits import RATE_LIMIT_HEADERS, rate_limit
-from services import follows, forums, users
+from services import bans, follows, forums, users
 from services.marks import my_scraps
 
 blp = Blueprint(
@@ -190,3 +191,29 @@ class MyForums(MethodView):
         """List the forums you pinned, most recently pinned first (private: only you can)"""
         page = forums.list_pinned(get_current_user(), page_request(pagination_parameters))
         return respond_page(page, pagination_parameters)
+
+
+@blp.route("/<id:user_id>/ban")
+class UserBan(MethodView):
+    @blp.doc(operationId="banUser")
+    @auth_required(blp)
+    @blp.arguments(BanSchema)
+    @blp.response(200, BanStateSchema)
+    @blp.alt_response(403, schema=ErrorSchema, description="Not an admin (error: forbidden).")
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def put(self, data: dict[str, Any], user_id: int) -> dict[str, Any]:
+        """Ban a user until `until` or until lifted: every token revoked, logins refused (admins)
+
+        Banning yourself is refused (422, error cannot_ban_self). Banning again replaces the reason
+        and the end. Written to the audit log.
+        """
+        return bans.ban(get_current_user(), user_id, data["reason"], data["until"])
+
+    @blp.doc(operationId="unbanUser")
+    @auth_required(blp)
+    @blp.response(200, BanStateSchema)
+    @blp.alt_response(403, schema=ErrorSchema, description="Not an admin (error: forbidden).")
+    @blp.alt_response(404, **NOT_FOUND_DOC)
+    def delete(self, user_id: int) -> dict[str, Any]:
+        """Lift a user's ban (admins; written to the audit log)"""
+        return bans.unban(get_current_user(), user_id)

@@ -66,6 +66,15 @@ class BoardSchema(Schema):
     )
     like_count = fields.Integer(dump_only=True, required=True, metadata={"example": 3})
     scrap_count = fields.Integer(dump_only=True, required=True, metadata={"example": 1})
+    hidden = fields.Boolean(
+        dump_only=True,
+        required=True,
+        metadata={
+            "description": "Hidden by moderation: only its author and admins see it (true); false "
+            "for everyone else, who never see a hidden board.",
+            "example": False,
+        },
+    )
     liked = fields.Boolean(
         dump_only=True,
         metadata={"description": "Whether you like it: only on reads with a valid access token."},
@@ -100,6 +109,7 @@ BOARD_FIELDS = (
     "forum_id",
     "forum_name",
     "anonymous",
+    "hidden",
 )
 # The reader's: their marks, and whether they wrote it (`is_mine`, compared in SQL with the
 # stored author, never with the author the body shows, which is null on an anonymous board).
@@ -150,6 +160,7 @@ def _board(
     forum_id: int,
     forum_name: str,
     anonymous: Any,
+    hidden: Any,
     liked: Any = None,
     scrapped: Any = None,
     is_mine: Any = None,
@@ -171,6 +182,7 @@ def _board(
         "comment_count": comment_count,
         "like_count": like_count,
         "scrap_count": scrap_count,
+        "hidden": bool(hidden),
     }
     if liked is not None:
         body["liked"] = bool(liked)

@@ -65,7 +65,19 @@ class CommentSchema(Schema):
     reply_count = fields.Integer(
         required=True,
         dump_only=True,
-        metadata={"description": "All its replies (0 on a reply).", "example": 0},
+        metadata={
+            "description": "Its replies that everyone sees (0 on a reply): hidden ones are left out.",
+            "example": 0,
+        },
+    )
+    hidden = fields.Boolean(
+        required=True,
+        dump_only=True,
+        metadata={
+            "description": "Hidden by moderation: only its author and admins see it (true); false "
+            "for everyone else, who never see a hidden comment.",
+            "example": False,
+        },
     )
     liked = fields.Boolean(
         dump_only=True,
@@ -116,6 +128,7 @@ def comment_json(
         "anonymous": anonymous,
         "author_label": label,
         "reply_count": comment["reply_count"],
+        "hidden": bool(comment["hidden"]),
         "replies": replies or [],
     }
     # Said by the caller, not asked of the mapping: a row's mapping answers a missing key by

@@ -81,6 +81,10 @@ class UserProfileSchema(UserPublicSchema):
         dump_only=True,
         metadata={"description": "Whether the caller follows this user (only with an access token)"},
     )
+    banned = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Whether a ban is in force (only for admins)", "example": False},
+    )
 
 
 class MeSchema(UserSchema):
@@ -180,11 +184,16 @@ def user_json(user: Any) -> dict[str, Any]:
     return body
 
 
-def profile_json(user: Any, *, private: bool, followed: bool | None = None) -> dict[str, Any]:
-    """UserProfileSchema's dump: email and is_admin when `private`, `followed` when not None."""
+def profile_json(
+    user: Any, *, private: bool, followed: bool | None = None, banned: bool | None = None
+) -> dict[str, Any]:
+    """UserProfileSchema's dump: email and is_admin when `private`, `followed` and `banned` when
+    not None."""
     body = user_json(user) if private else public_user_json(user)
     if followed is not None:
         body["followed"] = bool(followed)
+    if banned is not None:
+        body["banned"] = banned
     return body
 
 

@@ -1,9 +1,10 @@
 """The rate limits of logins and accounts: failed logins per address + account (shared with wrong
-current passwords on password and email changes), all logins per address, registrations per
-address (shared with the username and email conflicts of profile changes), refreshes per
-address, password reset requests per address and per email, reset confirmations per address.
-Applied by `@rate_limit(blp, ...)` (security/rate_limits.py) in resources/auth.py and
-resources/users.py.
+current passwords on password and email changes, and with the manage pages' sign-ins), all logins
+(and sign-ins) per address, registrations per address (shared with the username and email
+conflicts of profile changes), refreshes per address, password reset requests per address and per
+email, reset confirmations per address. Applied by `@rate_limit(blp, ...)`
+(security/rate_limits.py) in resources/auth.py and resources/users.py, and by `@limited(...)` in
+resources/manage.py.
 
 Limits that decide by outcome (failed logins) check the budget before the view and spend it after
 it: requests racing in at the same moment may each pass the check, so a burst of simultaneous
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response, request
+from flask import Response, g, request
 from flask_limiter.util import get_remote_address
 
 from security.rate_limits import RateLimit, json_body
@@ -32,7 +33,15 @@ def login_key() -> str:
     like the lookup does, hashed (the body is not validated yet and a key must stay small).
     """
     body = json_body()
-    username = body.get("username") if isinstance(body, dict) else None
+    return _account_or_name_key(body.get("username") if isinstance(body, dict) else None)
+
+
+def sign_in_key() -> str:
+    """login_key for the manage pages' sign-in form: the same key, so the same budget."""
+    return _account_or_name_key(request.form.get("username"))
+
+
+def _account_or_name_key(username: object) -> str:
     name = username.strip().lower() if isinstance(username, str) else ""
     user = find_by_login(name) if 0 < len(name) <= 254 and _encodable(name) else None
     if user is not None:
@@ -47,6 +56,11 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def note_failed_password() -> None:
+    """A view that found a wrong password (other than login's own) spends the failed-login budget."""
+    g.failed_password = True
 
 
 def _failed_login(response: Response) -> bool:
@@ -99,6 +113,21 @@ ADDRESS_LOGINS = RateLimit(
 # before the view, so once it is spent a free name and a taken one both answer 429: no answer
 # tells them apart.
 NAME_PROBES = "name-probes"
+# The manage pages' sign-in: a wrong password spends the account's failed-login budget, the one
+# API logins spend; every attempt spends a per-address budget of the same size as logins'.
+FAILED_SIGN_INS = RateLimit(
+    "LOGIN_RATE_LIMIT",
+    "failed sign-ins per client address and account, counted with failed logins",
+    "Too many failed sign-ins for this account from this address: wait before trying again.",
+    key=sign_in_key,
+    shared=FAILED_PASSWORDS,
+    counts=lambda response: bool(g.get("failed_password")),
+)
+ADDRESS_SIGN_INS = RateLimit(
+    "LOGIN_ADDRESS_RATE_LIMIT",
+    "all sign-ins per client address, whatever the account",
+    "Too many sign-ins from this address: wait before trying again.",
+)
 REGISTRATIONS = RateLimit(
     "REGISTER_RATE_LIMIT",
     "registration attempts per client address, whatever their outcome, counted with username and"

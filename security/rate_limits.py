@@ -100,9 +100,19 @@ def rate_limit(blp: Any, *limits: RateLimit) -> Callable[[Any], Any]:
             headers={**RETRY_AFTER_HEADER, **RATE_LIMIT_HEADERS},
             example=error_body(429, limits[0].message, "rate_limited"),
         )(fn)
+        return limited(*limits)(documented)
+
+    return decorator
+
+
+def limited(*limits: RateLimit) -> Callable[[Any], Any]:
+    """The limits of a view method, undocumented: for pages outside the OpenAPI document (the
+    manage pages). Applied by init_rate_limits like those of `rate_limit`."""
+
+    def decorator(fn: Any) -> Any:
         # functools.wraps copies this attribute to every decorator stacked above.
-        setattr(documented, RATE_LIMITS_ATTRIBUTE, (*getattr(fn, RATE_LIMITS_ATTRIBUTE, ()), *limits))
-        return documented
+        setattr(fn, RATE_LIMITS_ATTRIBUTE, (*getattr(fn, RATE_LIMITS_ATTRIBUTE, ()), *limits))
+        return fn
 
     return decorator
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import InvalidTokenError
-from sqlalchemy import insert
+from sqlalchemy import Row, insert
 
 import blocklist
 from db import connection, utcnow
@@ -18,7 +18,7 @@ from jwt_utils import REVOKED_MESSAGE, issue_tokens, require_claims
 from models import TokenUser, User
 from models.user import burn_password_check, hash_password, needs_rehash, verify_password
 from schemas.user import me_json, user_json
-from services import users
+from services import bans, users
 from services.errors import Unauthorized
 
 INVALID_CREDENTIALS = "Invalid username or password."
@@ -45,22 +45,37 @@ def register(username: str, email: str, password: str) -> dict[str, Any]:
     return user_json(created)
 
 
-def login(name: str, password: str) -> dict[str, Any]:
-    """A fresh access token and a refresh token for a username (or email) and its password.
-
-    An unknown name costs one password check too, and answers as a wrong password does.
-    """
+def authenticate(name: str, password: str) -> Row[Any] | None:
+    """The account of a username (or email) and its password (services/users.find_by_login's
+    row), or None. An unknown name costs one password check too, and answers as a wrong password."""
     account = users.find_by_login(name)
     if account is None:
         burn_password_check(password)
-        raise Unauthorized(INVALID_CREDENTIALS, error="invalid_credentials")
+        return None
     if not verify_password(account.password_hash, password):
-        raise Unauthorized(INVALID_CREDENTIALS, error="invalid_credentials")
+        return None
     if needs_rehash(account.password_hash):  # hashed with weaker parameters than today's
         params = {"user_id": account.id, "password_hash": hash_password(password)}
         connection().execute(users.UPDATE_USER, params)
-    user = TokenUser(**{field: account._mapping[field] for field in TokenUser.__dataclass_fields__})
-    return issue_tokens(user, fresh=True)
+    return account
+
+
+def token_user(account: Row[Any]) -> TokenUser:
+    """The TokenUser of an account row of services/users.find_by_login."""
+    return TokenUser(**{field: account._mapping[field] for field in TokenUser.__dataclass_fields__})
+
+
+def login(name: str, password: str) -> dict[str, Any]:
+    """A fresh access token and a refresh token for a username (or email) and its password.
+
+    An unknown name costs one password check too, and answers as a wrong password does; a banned
+    account is refused (403 `banned`) once its password is right.
+    """
+    account = authenticate(name, password)
+    if account is None:
+        raise Unauthorized(INVALID_CREDENTIALS, error="invalid_credentials")
+    bans.refuse_if_banned(account.ban_reason, account.banned_until)
+    return issue_tokens(token_user(account), fresh=True)
 
 
 def refresh(user: TokenUser, claims: Mapping[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from models.row_lock import lock_row
 from schemas.board import board_json, board_rows_json, written_json
 from services import forums, search
 from services.errors import Forbidden, Invalid, NotFound, Unauthorized
+from services.hiding import ADMIN, ANONYMOUS, USER, board_visibility, can_see, viewer_kind
 from services.pages import Page, PageRequest
 
 BOARD_ROWS = (
@@ -73,6 +74,7 @@ BOARD_ROWS = (
         Board.forum_id,
         Forum.name.label("forum_name"),
         Board.anonymous,
+        Board.hidden,
     )
     .join(User, User.id == Board.author_id)
     .join(Forum, Forum.id == Board.forum_id)
@@ -101,13 +103,37 @@ FORUM_OF_NEW_BOARD = select(Forum.id, Forum.name, Forum.anonymous).where(Forum.i
 # After a failed insert: a locking read sees whether the forum is still there (a plain one would
 # read the request's snapshot on MariaDB, taken before the forum went).
 FORUM_STILL_THERE = select(Forum.id).where(Forum.id == bindparam("forum_id")).with_for_update(read=True)
-# A forum's list: its trigger-kept count is the total, and no row means no forum (404).
+# A forum's list: its trigger-kept count is the total, and no row means no forum (404). It counts
+# the visible boards; the hidden ones a viewer sees come on top, as on the unfiltered list.
 FORUM_TOTAL = select(Forum.board_count).where(Forum.id == bindparam("forum_id"))
+_HIDDEN_IN_FORUM = (
+    select(func.count())
+    .select_from(Board)
+    .where(Board.hidden.is_(True), Board.forum_id == bindparam("forum_id"))
+)
+FORUM_TOTALS = {
+    ANONYMOUS: FORUM_TOTAL,
+    USER: FORUM_TOTAL.with_only_columns(
+        Forum.board_count + _HIDDEN_IN_FORUM.where(Board.author_id == bindparam("viewer")).scalar_subquery()
+    ),
+    ADMIN: FORUM_TOTAL.with_only_columns(Forum.board_count + _HIDDEN_IN_FORUM.scalar_subquery()),
+}
 COUNT_ALL = select(func.count()).select_from(Board)
 ORDERS = {"new": (Board.id.desc(),), "top": (Board.like_count.desc(), Board.id.desc())}
 # The authors a user follows (the IN measured against a join: docs/follows-and-feed.md).
 FOLLOWEES = select(Follow.followee_id).where(Follow.follower_id == bindparam("follower_id"))
 BOARDS_IN_TABLE = select(TableCount.row_count).where(TableCount.table_name == Board.__tablename__)
+# table_counts counts visible boards: the hidden ones that a viewer sees come on top (the index
+# on (hidden, author_id) holds them: a range of the few hidden rows).
+HIDDEN_BOARDS = select(func.count()).select_from(Board).where(Board.hidden.is_(True))
+UNFILTERED_TOTALS = {
+    ANONYMOUS: BOARDS_IN_TABLE,
+    USER: select(
+        BOARDS_IN_TABLE.scalar_subquery()
+        + HIDDEN_BOARDS.where(Board.author_id == bindparam("viewer")).scalar_subquery()
+    ),
+    ADMIN: select(BOARDS_IN_TABLE.scalar_subquery() + HIDDEN_BOARDS.scalar_subquery()),
+}
 # The newest board of any followee: a walk by primary key starts there (one index seek per
 # followee on ix_boards_author_id_id), not at the newest board of all, which may sit above
 # thousands of boards by people the reader does not follow.
@@ -128,10 +154,17 @@ FEED_TOTAL = (
     .join(User, User.id == Follow.followee_id)
     .where(Follow.follower_id == bindparam("follower_id"))
 )
+# users.board_count counts visible boards; an admin's feed also lists the followees' hidden ones
+# (not the anonymous ones, which no feed lists).
+FEED_TOTAL_ADMIN = FEED_TOTAL.with_only_columns(
+    FEED_TOTAL.selected_columns[0]
+    + HIDDEN_BOARDS.where(Board.author_id.in_(FOLLOWEES), Board.anonymous == false()).scalar_subquery(),
+    *list(FEED_TOTAL.selected_columns)[1:],
+)
 
 # Writes of an existing board, on a row the request has locked (models/row_lock.py): no version
 # condition is needed, nobody else can change the row before the transaction ends.
-LOCKED_COLUMNS = ("author_id", "title", "content", "updated_at")
+LOCKED_COLUMNS = ("author_id", "title", "content", "updated_at", "hidden")
 DELETE_BOARD = delete(Board).where(Board.id == bindparam("board_id"))
 
 BEFORE_WITH_PAGE = "Use either before or page, not both."
@@ -158,6 +191,7 @@ def create_board(
         "comment_count": 0,
         "like_count": 0,
         "scrap_count": 0,
+        "hidden": False,
     }
     try:
         board_id = conn.execute(INSERT_BOARD, values).inserted_primary_key[0]
@@ -183,7 +217,7 @@ def read_board(board_id: int, viewer: TokenUser | None = None) -> dict[str, Any]
         params["viewer"] = viewer.id
     statement = BOARD_BY_ID if viewer is None else BOARD_BY_ID_MARKED
     row = connection().execute(statement, params).one_or_none()
-    if row is None:
+    if row is None or not can_see(viewer, (row.author_id, row.hidden)):
         raise NotFound(f"Board {board_id} not found.")
     if viewer is None:
         return ROW_JSON((row,))[0]
@@ -251,12 +285,15 @@ def _conditions(filters: frozenset[str]) -> list[ColumnElement[bool]]:
 
 @functools.cache
 def _statements(
-    filters: frozenset[str], sort: str, marked: bool, search_shape: tuple[str, int, int] | None = None
+    filters: frozenset[str], sort: str, viewer: str, search_shape: tuple[str, int, int] | None = None
 ) -> tuple[Select[Any], Any]:
-    """The page query and the count query for a set of filters, an order, whether the reader's
-    marks come along and the shape of the search terms (services/search.py), built once."""
-    conditions = _conditions(filters)
-    rows = BOARD_ROWS_MARKED if marked else BOARD_ROWS
+    """The page query and the count query for a set of filters, an order, the kind of viewer
+    (services/hiding.py: who sees hidden boards; the marks come along with a token) and the
+    shape of the search terms (services/search.py), built once."""
+    filtered = _conditions(filters)
+    visibility = board_visibility(viewer)
+    conditions = filtered if visibility is None else [*filtered, visibility]
+    rows = BOARD_ROWS if viewer == "anonymous" else BOARD_ROWS_MARKED
     order = ORDERS.get(sort, ORDERS["new"])
     if search_shape is not None:
         # The full-text index narrows the boards (and, newest first, may lead the walk).
@@ -273,7 +310,7 @@ def _statements(
     if "followed_by" in filters:
         count = FEED_TOTAL  # _page runs it first, for every feed page
     elif filters == {"forum_id"} and search_shape is None:
-        count = FORUM_TOTAL  # None: no such forum
+        count = FORUM_TOTALS[viewer]  # None: no such forum
     elif search_shape is not None:
         index_count = None if conditions else search.count(search_shape)
         count = (
@@ -281,10 +318,10 @@ def _statements(
             if index_count is not None
             else search.restrict(COUNT_ALL, search_shape).where(*conditions)
         )
-    elif conditions:
+    elif filtered:
         count = COUNT_ALL.where(*conditions)
     else:
-        count = BOARDS_IN_TABLE
+        count = UNFILTERED_TOTALS[viewer]
     return page, count
 
 
@@ -297,9 +334,11 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     if viewer is not None:
         params["viewer"] = viewer.id
     size = request.page_size
+    kind = viewer_kind(viewer)
     known_total = None
     if "followed_by" in filters:
-        known_total, table, newest = conn.execute(FEED_TOTAL, params).one()
+        feed_total = FEED_TOTAL_ADMIN if kind == ADMIN else FEED_TOTAL
+        known_total, table, newest = conn.execute(feed_total, params).one()
         reach = size if request.before is not None else request.offset + size
         if walks_by_id(known_total, table or 0, reach):
             filters.add("dense")
@@ -309,11 +348,11 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
     marked = viewer is not None
     rows_json = MARKED_ROW_JSON if marked else ROW_JSON
     reveal = marked and viewer.is_admin  # type: ignore[union-attr]
-    page_stmt, count_stmt = _statements(frozenset(filters), sort, marked, search_shape)
+    page_stmt, count_stmt = _statements(frozenset(filters), sort, kind, search_shape)
     # A forum's list answers 404 for a forum that is not there: its count says so when it is the
     # total, or a statement of its own asks.
     # (A keyset page has no count: its filters, with `before`, never make FORUM_TOTAL the count.)
-    forum_checked_alone = "forum_id" in filters and count_stmt is not FORUM_TOTAL
+    forum_checked_alone = "forum_id" in filters and count_stmt is not FORUM_TOTALS[kind]
     if forum_checked_alone and conn.execute(FORUM_TOTAL, params).scalar() is None:
         raise NotFound(f"Forum {params['forum_id']} not found.")
 
@@ -327,11 +366,13 @@ def _page(args: dict[str, Any], request: PageRequest, viewer: TokenUser | None) 
             next_before = rows[-1].id
         return Page(rows_json(rows, reveal), None, next_before)
     total = known_total if known_total is not None else conn.execute(count_stmt, params).scalar()
-    if total is None and count_stmt is FORUM_TOTAL:
+    if total is None and count_stmt is FORUM_TOTALS[kind]:
         raise NotFound(f"Forum {params['forum_id']} not found.")
     if total is None:
         # The counter row is gone (a table emptied by hand, say): count the slow, exact way.
-        total = conn.execute(COUNT_ALL).scalar_one()
+        visibility = board_visibility(kind)
+        count_all = COUNT_ALL if visibility is None else COUNT_ALL.where(visibility)
+        total = conn.execute(count_all, params).scalar_one()
     offset = request.offset
     rows = []
     # A page past the end is empty without asking: a huge page number must not reach SQL.
@@ -381,7 +422,7 @@ def _writable_board(board_id: int, editor: TokenUser, if_match: IfMatch) -> Any:
     """The board, locked for this request's write (models/row_lock.py), after the checks: not
     found, forbidden for anyone but its author and admins, a stale If-Match."""
     board = lock_row(Board.__table__, board_id, *LOCKED_COLUMNS)
-    if board is None:
+    if board is None or not can_see(editor, (board.author_id, board.hidden)):
         raise NotFound(f"Board {board_id} not found.")
     if editor.id != board.author_id and not editor.is_admin:
         raise Forbidden("Only the owner or an admin may do this.")

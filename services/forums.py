@@ -3,8 +3,9 @@
 - Everyone reads forums; only admins create, change and delete them.
 - A name is unique whatever its case: the unique index on `name_lower` decides, also between
   racing requests (a clash is a 409, the insert or update undone alone by a savepoint).
-- A forum is deleted only when it holds no board (`board_count` is checked in the DELETE's own
-  WHERE, under the row lock a board's insert also takes), and General never: every board that
+- A forum is deleted only when it holds no board (`board_count`, and the hidden boards it leaves
+  out, are checked in the DELETE's own WHERE, under the row lock a board's insert and a hide also
+  take), and General never: every board that
   names no forum goes there.
 - A pin is one row per user and forum: pinning twice inserts nothing, unpinning what is not
   pinned deletes nothing; both answer the state as it now is. Pins are private: only the
@@ -26,9 +27,10 @@ from sqlalchemy.exc import IntegrityError
 
 from db import UTCDateTime, UTCTimestampText, connection, savepoint, utcnow
 from errors import DEFAULT_MESSAGES
-from models import Forum, ForumPin, TokenUser
+from models import Board, Forum, ForumPin, TokenUser
 from models.forum import GENERAL_FORUM_ID
 from schemas.timestamps import iso
+from services import audit as audit_log
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.pages import Page, PageRequest
 
@@ -42,11 +44,23 @@ FORUM_COLUMNS = (
     UTCTimestampText.of(Forum.created_at),  # the JSON's text, as lists send items unserialized
 )
 FORUM_BY_ID = select(*FORUM_COLUMNS).where(Forum.id == bindparam("forum_id"))
-BOARD_COUNT = select(Forum.board_count).where(Forum.id == bindparam("forum_id"))
+# Hidden boards are out of board_count (services/hiding.py) but still in the forum.
+_HIDDEN_BOARDS = (
+    select(func.count()).select_from(Board).where(Board.forum_id == Forum.id, Board.hidden.is_(True))
+)
+BOARD_COUNT = select(Forum.board_count + _HIDDEN_BOARDS.scalar_subquery()).where(
+    Forum.id == bindparam("forum_id")
+)
 INSERT_FORUM = insert(Forum)
 # RETURNING (SQLite 3.35, MariaDB 10.5): the name for the audit log, without a read before.
 DELETE_EMPTY_FORUM = (
-    delete(Forum).where(Forum.id == bindparam("forum_id"), Forum.board_count == 0).returning(Forum.name)
+    delete(Forum)
+    .where(
+        Forum.id == bindparam("forum_id"),
+        Forum.board_count == 0,
+        ~select(Board.id).where(Board.forum_id == Forum.id, Board.hidden.is_(True)).exists(),
+    )
+    .returning(Forum.name)
 )
 # Inserts nothing for a forum that does not exist (the SELECT finds no row) or a pin that does
 # (IGNORE: the primary key turns the row away without an error).
@@ -80,10 +94,11 @@ ADMINS_ONLY = "Only admins may create, change or delete forums."
 
 
 def audit(actor: TokenUser, action: str, forum_id: int, detail: dict[str, Any]) -> None:
-    """Where an admin's write of a forum is written to the audit log: called once the write has
+    """Write an admin's write of a forum to the audit log (services/audit.py), once the write has
     succeeded, in the same unit of work (`action`: create_forum, update_forum, delete_forum;
-    `detail`: the name, or the changed fields). Nothing is logged yet: the moderation feature's
-    audit service takes this over."""
+    `detail`: the name, or the changed fields, written as `field: value` sentences)."""
+    summary = "; ".join(f"{field}: {value}" for field, value in detail.items())
+    audit_log.record(actor.id, action, audit_log.Target("forum", forum_id), summary)
 
 
 def anonymity(policy: str, asked: bool, forum_id: int, what: str) -> bool:

@@ -11,6 +11,9 @@ moves only when the mark did.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import Column, Table, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +24,7 @@ from models.row_lock import lock_row
 from schemas.board import board_rows_json
 from services.boards import BOARD_ROWS, MARKS, MY_LIKE, MY_SCRAP
 from services.errors import NotFound
+from services.hiding import ADMIN, USER, board_visibility, can_see, comment_holders
 from services.pages import Page, PageRequest
 
 
@@ -28,16 +32,27 @@ class Mark:
     """One kind of mark: its table, the column naming the target, and the target's counter.
 
     `gone`: a column of the target that, when true, makes it no target (a comment placeholder
-    cannot be liked). Its statements are built once, here, with bind parameters.
+    cannot be liked). `holders`: the (author_id, hidden) of what holds a target (a comment's board
+    and parent), which hide it too. Its statements are built once, here, with bind parameters.
     """
 
-    def __init__(self, target: Column[int], counter: Column[int], what: str, gone: str | None = None) -> None:
+    def __init__(
+        self,
+        target: Column[int],
+        counter: Column[int],
+        what: str,
+        gone: str | None = None,
+        holders: Callable[[int], tuple[tuple[int | None, bool], ...]] | None = None,
+    ) -> None:
         self.target = target
         self.counter = counter
         self.what = what
+        self.gone = gone
+        self.holders = holders
         self.table: Table = target.table  # type: ignore[assignment]
         self.targets: Table = counter.table  # type: ignore[assignment]
-        self.locked = (counter.name,) if gone is None else (counter.name, gone)
+        # A hidden target is no target either, but to its author and admins (services/hiding.py).
+        self.locked = (counter.name, "author_id", "hidden", *((gone,) if gone else ()))
         # A mark is not an edit: updated_at stays as it is (counter_update).
         self.add = counter_update(counter, +1)
         self.remove = counter_update(counter, -1)
@@ -62,7 +77,7 @@ class Mark:
         """Mark (on) or unmark the target for the user; the target's count after. Idempotent."""
         conn = connection()
         row = lock_row(self.targets, target_id, *self.locked)
-        if row is None or (len(row) > 1 and row[1]):
+        if row is None or not self._markable(user, row, target_id):
             raise NotFound(f"{self.what} {target_id} not found.")
         ids = {"user_id": user.id, "row_id": target_id}
         try:
@@ -77,6 +92,14 @@ class Mark:
         conn.execute(self.add if on else self.remove, ids)
         return row[0] + (1 if on else -1)  # type: ignore[no-any-return]
 
+    def _markable(self, user: TokenUser, row: Any, target_id: int) -> bool:
+        if self.gone and row._mapping[self.gone]:
+            return False
+        if user.is_admin:
+            return True
+        holders = self.holders(target_id) if self.holders else ()
+        return can_see(user, (row.author_id, row.hidden), *holders)
+
     def delete_of_user(self, user_id: int) -> None:
         """Remove the user's marks of this kind. A user marks a target at most once: every
         target they marked loses exactly one, in one UPDATE."""
@@ -90,7 +113,11 @@ BOARD_LIKE = Mark(BoardLike.__table__.c.board_id, Board.__table__.c.like_count, 
 BOARD_SCRAP = Mark(BoardScrap.__table__.c.board_id, Board.__table__.c.scrap_count, "Board")
 # A placeholder (a deleted comment kept for its replies) is no target: liking it is a 404.
 COMMENT_LIKE = Mark(
-    CommentLike.__table__.c.comment_id, Comment.__table__.c.like_count, "Comment", gone="deleted"
+    CommentLike.__table__.c.comment_id,
+    Comment.__table__.c.like_count,
+    "Comment",
+    gone="deleted",
+    holders=comment_holders,
 )
 ALL_MARKS = (BOARD_LIKE, BOARD_SCRAP, COMMENT_LIKE)
 
@@ -107,29 +134,38 @@ def like_comment(user: TokenUser, comment_id: int, *, on: bool) -> dict[str, obj
     return {"liked": on, "like_count": COMMENT_LIKE.set(user, comment_id, on=on)}
 
 
-# GET /users/me/scraps: the reader's scraps, most recently scrapped first.
-MY_SCRAPS = (
-    BOARD_ROWS.add_columns(*MARKS)
-    .join(BoardScrap, MY_SCRAP)
-    .outerjoin(BoardLike, MY_LIKE)
-    .order_by(BoardScrap.created_at.desc(), BoardScrap.board_id.desc())
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
-)
-SCRAP_JSON = board_rows_json(MY_SCRAPS.selected_columns.keys(), marked=True)
-COUNT_MY_SCRAPS = (
-    select(func.count()).select_from(BoardScrap).where(BoardScrap.user_id == bindparam("viewer"))
-)
+# GET /users/me/scraps: the reader's scraps, most recently scrapped first; a board hidden since
+# it was scrapped leaves them (but for its author and admins). Per kind of reader: (count, page).
+def _scraps(kind: str) -> tuple[Any, Any]:
+    visibility = board_visibility(kind)
+    page = (
+        BOARD_ROWS.add_columns(*MARKS)
+        .join(BoardScrap, MY_SCRAP)
+        .outerjoin(BoardLike, MY_LIKE)
+        .order_by(BoardScrap.created_at.desc(), BoardScrap.board_id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    count = select(func.count()).select_from(BoardScrap).where(BoardScrap.user_id == bindparam("viewer"))
+    if visibility is not None:
+        page = page.where(visibility)
+        count = count.join(Board, Board.id == BoardScrap.board_id).where(visibility)
+    return count, page
+
+
+MY_SCRAPS = {kind: _scraps(kind) for kind in (USER, ADMIN)}
+SCRAP_JSON = board_rows_json(MY_SCRAPS[USER][1].selected_columns.keys(), marked=True)
 
 
 def my_scraps(reader: TokenUser, page: PageRequest) -> Page:
     """One page of the reader's scraps (a count, then the page)."""
     conn = connection()
-    total = conn.execute(COUNT_MY_SCRAPS, {"viewer": reader.id}).scalar_one()
+    count, rows_of_page = MY_SCRAPS[ADMIN if reader.is_admin else USER]
+    total = conn.execute(count, {"viewer": reader.id}).scalar_one()
     rows = []
     if page.offset < total:
         params = {"viewer": reader.id, "limit": page.page_size, "offset": page.offset}
-        rows = conn.execute(MY_SCRAPS, params).all()
+        rows = conn.execute(rows_of_page, params).all()
     return Page(SCRAP_JSON(rows, reader.is_admin), total)
 
 

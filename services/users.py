@@ -26,6 +26,7 @@ from models.user import (
     PUBLIC_COLUMNS,
     TOKEN_USER_COLUMNS,
     hash_password,
+    is_banned,
     needs_rehash,
     verify_password,
 )
@@ -46,16 +47,17 @@ EMAIL_NEEDS_PASSWORD = "Required to change your email."
 # Built once, with bind parameters: building a statement costs more than running it.
 USER_COUNT = select(func.count()).select_from(User)
 USER_PAGE = select(*PUBLIC_COLUMNS).order_by(User.id).limit(bindparam("limit")).offset(bindparam("offset"))
-PROFILE = select(*PRIVATE_COLUMNS).where(User.id == bindparam("user_id"))
+# (With the ban's columns: admins see whether a ban is in force.)
+PROFILE = select(*PRIVATE_COLUMNS, User.ban_reason, User.banned_until).where(User.id == bindparam("user_id"))
 # The caller's follow rides along in the profile's statement: a token costs no statement more.
 PROFILE_FOR_VIEWER = PROFILE.add_columns(follows.FOLLOWS_USER.label("followed"))
 ACCOUNT = select(*PRIVATE_COLUMNS, User.password_hash).where(User.id == bindparam("user_id"))
 USER_EXISTS = select(User.id).where(User.id == bindparam("user_id"))
 # By username or by email: what a login, a reset request or an operator names an account by.
-ACCOUNT_BY_USERNAME = select(*TOKEN_USER_COLUMNS, User.password_hash).where(
-    User.username_lower == bindparam("key")
-)
-ACCOUNT_BY_EMAIL = select(*TOKEN_USER_COLUMNS, User.password_hash).where(User.email == bindparam("key"))
+# (With the ban's columns: a login of a banned account is refused, services/bans.py.)
+ACCOUNT_COLUMNS = (*TOKEN_USER_COLUMNS, User.password_hash, User.ban_reason, User.banned_until)
+ACCOUNT_BY_USERNAME = select(*ACCOUNT_COLUMNS).where(User.username_lower == bindparam("key"))
+ACCOUNT_BY_EMAIL = select(*ACCOUNT_COLUMNS).where(User.email == bindparam("key"))
 # Executed with the columns to set as parameters (their names): one statement for any change.
 UPDATE_USER = update(User).where(User.id == bindparam("user_id"))
 DELETE_BOARDS_OF = delete(Board).where(Board.author_id == bindparam("user_id"))
@@ -101,7 +103,8 @@ def shows_private(viewer: TokenUser | None, user_id: int) -> bool:
 
 
 def get_profile(user_id: int, viewer: TokenUser | None) -> dict[str, Any]:
-    """A profile: private fields for the user and admins, `followed` for any caller with a token."""
+    """A profile: private fields for the user and admins, `followed` for any caller with a token,
+    `banned` for admins."""
     if viewer is None:
         row = connection().execute(PROFILE, {"user_id": user_id}).first()
     else:
@@ -111,12 +114,13 @@ def get_profile(user_id: int, viewer: TokenUser | None) -> dict[str, Any]:
         raise user_not_found(user_id)
     # You cannot follow yourself: your own profile says False.
     followed = None if viewer is None else viewer.id != user_id and bool(row.followed)
-    return profile_json(row, private=shows_private(viewer, user_id), followed=followed)
+    banned = is_banned(row.ban_reason, row.banned_until) if viewer is not None and viewer.is_admin else None
+    return profile_json(row, private=shows_private(viewer, user_id), followed=followed, banned=banned)
 
 
 def find_by_login(login: str) -> Row[Any] | None:
     """The account named by a username or an email, both case-insensitively: the token user's
-    columns and the password hash."""
+    columns, the password hash and the ban."""
     key = login.strip().lower()
     statement = ACCOUNT_BY_EMAIL if "@" in key else ACCOUNT_BY_USERNAME
     return connection().execute(statement, {"key": key}).first()

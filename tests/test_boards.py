@@ -34,7 +34,9 @@ def test_create_answers_201_with_the_board_and_a_location_that_resolves(client, 
         "comment_count",
         "like_count",
         "scrap_count",
+        "hidden",
     }
+    assert body["hidden"] is False
     assert (body["forum"], body["anonymous"], body["is_mine"]) == ({"id": 1, "name": "General"}, False, True)
     assert (body["like_count"], body["scrap_count"]) == (0, 0)
     assert body["title"] == "Hello"

@@ -54,6 +54,7 @@ def test_create_answers_201_with_the_comment_and_a_location_that_resolves(app, c
         "anonymous": False,
         "author_label": "bob",
         "reply_count": 0,
+        "hidden": False,
         "replies": [],
     }
     assert response.headers["Location"] == f"http://localhost/comments/{body['id']}"
@@ -82,7 +83,7 @@ def test_read_paths_build_what_the_schema_documents(app, client, alice, bob, boa
     def stored(comment_id: int, author: dict, replies: list) -> dict:
         row = db.session.get(Comment, comment_id)
         return {
-            **{name: getattr(row, name) for name in (*columns, "reply_count", "anonymous")},
+            **{name: getattr(row, name) for name in (*columns, "reply_count", "anonymous", "hidden")},
             "author": author,
             "author_label": author["username"],
             "replies": replies,

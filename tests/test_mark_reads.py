@@ -22,6 +22,7 @@ MARKED = {
     "comment_count",
     "like_count",
     "scrap_count",
+    "hidden",
 }
 
 

@@ -476,10 +476,10 @@ def test_deleting_a_user_with_many_messages_costs_a_constant_number_of_statement
     seed_messages(app, alice["id"], bob["id"], 200)
     auth, _ = cost(app, client, "/auth/me", headers=alice["headers"])
     count, statements = cost(app, client, f"/users/{alice['id']}", method="DELETE", headers=alice["headers"])
-    # Load the user, its follows (5), comments (3), likes and scraps (6), lock their boards'
-    # forums and DELETE the boards, five for messages (lock, two DELETEs, two UPDATEs), DELETE
-    # user: as in tests/test_query_counts.py.
-    assert count == auth + 4 + 5 + 3 + 6 + 5, statements
+    # Load the user, its follows (5), comments (4: their hidden ones found too), likes and scraps
+    # (6), lock their boards' forums and DELETE the boards, five for messages (lock, two DELETEs,
+    # two UPDATEs), DELETE user: as in tests/test_query_counts.py.
+    assert count == auth + 4 + 5 + 4 + 6 + 5, statements
     assert pagination(client.get("/messages", headers=bob["headers"]))["total"] == 200
 
 

@@ -41,8 +41,11 @@ TABLES = {
     "forums",
     "forum_pins",
     "board_anonymous_authors",
+    "moderation_cases",
+    "reports",
+    "audit_log",
 }
-HEAD = "0014"  # the newest revision in migrations/versions
+HEAD = "0015"  # the newest revision in migrations/versions
 # The search index (models/board_search.py): outside the models, made by migration 0013's raw DDL.
 SEARCH_TABLES = {"sqlite": set(SQLITE_TABLES), "mysql": {MROONGA_TABLE}}
 SEARCH_TRIGGERS = {

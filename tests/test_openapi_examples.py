@@ -90,9 +90,26 @@ def test_every_proposed_request_body_succeeds_pressed_in_order(app: Flask, clien
     )
     assert read.status_code == 200, read.json
     assert read.json["read_at"] is not None
+    # The recipient reports the board and the comment; the author, made an admin, dismisses the
+    # board's case and bans the recipient.
+    recipient_auth = bearer(recipient_tokens["access_token"])
+    for path, ids in (
+        ("/boards/{board_id}/reports", {"board_id": board_id}),
+        ("/comments/{comment_id}/reports", {"comment_id": commented.json["id"]}),
+    ):
+        reported, body = press("POST", path, recipient_auth, **ids)
+        assert reported.status_code == 201, reported.json
+        assert {key: reported.json[key] for key in body} == body
+    made_admin = app.test_cli_runner().invoke(args=["users", "make-admin", renamed.json["username"]])
+    assert made_admin.exit_code == 0, made_admin.output
+    acted, body = press("PATCH", "/moderation/cases/{case_id}", auth, case_id=1)
+    assert acted.status_code == 200, acted.json
+    assert acted.json["status"] == "dismissed"
+    banned, body = press("PUT", "/users/{user_id}/ban", auth, user_id=2)
+    assert banned.status_code == 200, banned.json
+    assert banned.json["banned"] is True
     # Forums are an admin's to create and change.
     name = renamed.json["username"]
-    assert app.test_cli_runner().invoke(args=["users", "make-admin", name]).exit_code == 0
     admin_tokens = client.post("/auth/login", json={"username": name, "password": PASSWORD})
     admin = bearer(admin_tokens.json["access_token"])
     forum, body = press("POST", "/forums", admin)

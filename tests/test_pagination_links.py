@@ -31,14 +31,17 @@ def links(response: Any) -> dict[str, str]:
 
 @pytest.fixture
 def world(client, alice, bob, carol, make_user, make_admin, board) -> dict[str, Any]:
-    """Three or more items in every paginated list, and the caller (bob) of the private ones."""
+    """Three or more items in every paginated list, and the caller (bob) of the private ones (an
+    admin of the moderation lists)."""
     dave = make_user("dave")
+    admin = make_admin("root")
     boards = [board["id"]] + [create_board(client, alice, title=f"More {n}")["id"] for n in range(2)]
     first = post_comment(client, bob, board["id"], "First")
     for n in range(2):
         post_comment(client, bob, board["id"], f"Comment {n}")
-    for n in range(3):
-        post_comment(client, carol, board["id"], f"Reply {n}", parent_id=first["id"])
+    replies = [
+        post_comment(client, carol, board["id"], f"Reply {n}", parent_id=first["id"]) for n in range(3)
+    ]
     for follower in (bob, carol, dave):
         assert client.put(f"/users/{alice['id']}/follow", headers=follower["headers"]).status_code == 200
     for followee in (carol, dave):
@@ -50,17 +53,26 @@ def world(client, alice, bob, carol, make_user, make_admin, board) -> dict[str, 
             "/messages", json={"recipient_id": alice["id"], "content": f"Hi {n}"}, headers=bob["headers"]
         )
         assert sent.status_code == 201
-    admin = make_admin("root")
     for name in ("Careers", "Clubs"):  # with General, three forums
         forum = create_forum(client, admin, name)
         assert pin(client, bob, forum["id"]).status_code == 200
     assert pin(client, bob, 1).status_code == 200
+    # Six cases: three stay open, three are dismissed (three entries of the audit log).
+    for kind, item_id in [*(("board", n) for n in boards), *(("comment", r["id"]) for r in replies)]:
+        reported = client.post(f"/{kind}s/{item_id}/reports", json={"reason": "spam"}, headers=bob["headers"])
+        assert reported.status_code == 201
+    for case in client.get("/moderation/cases", headers=admin["headers"]).json[:3]:
+        dismissed = client.patch(
+            f"/moderation/cases/{case['id']}", json={"action": "dismiss"}, headers=admin["headers"]
+        )
+        assert dismissed.status_code == 200
     return {
         "board": board["id"],
         "comment": first["id"],
         "followed": alice["id"],
         "follower": bob["id"],
         "bob": bob,
+        "admin": admin,
     }
 
 
@@ -86,6 +98,8 @@ LISTS = {
     "/users/{user_id}/following": "/users/{follower}/following",
     "/forums": "/forums",
     "/users/me/forums": "/users/me/forums",
+    "/moderation/cases": "/moderation/cases",
+    "/moderation/log": "/moderation/log",
 }
 
 
@@ -96,7 +110,8 @@ def test_every_paginated_list_of_the_document_is_walked_here(client):
 @pytest.mark.parametrize("path", LISTS.values())
 def test_a_middle_page_links_to_the_first_previous_next_and_last(client, world, path):
     url = path.format(**world)
-    response = client.get(f"{url}?page=2&page_size=1&utm_source=kept", headers=world["bob"]["headers"])
+    reader = world["admin"] if path.startswith("/moderation/") else world["bob"]
+    response = client.get(f"{url}?page=2&page_size=1&utm_source=kept", headers=reader["headers"])
     assert response.status_code == 200, response.json
     metadata = pagination(response)
     assert metadata["page"] == 2 and metadata["last_page"] >= 3, metadata
@@ -111,7 +126,7 @@ def test_a_middle_page_links_to_the_first_previous_next_and_last(client, world, 
     }
     # Each link leads to the page it names, with the same filters.
     for rel, expected in (("next", 3), ("last", metadata["last_page"])):
-        followed = client.get(found[rel], headers=world["bob"]["headers"])
+        followed = client.get(found[rel], headers=reader["headers"])
         assert pagination(followed)["page"] == expected
 
 

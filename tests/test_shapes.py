@@ -21,6 +21,7 @@ FIELDS = {
     "comment_count": 2,
     "like_count": 3,
     "scrap_count": 1,
+    "hidden": False,
 }
 ALICE = {"id": 4, "username": "alice"}
 GENERAL = {"id": 1, "name": "General"}

@@ -29,6 +29,7 @@ def comment_fields(**changes: Any) -> dict[str, Any]:
         "deleted": False,
         "like_count": 4,
         "reply_count": 1,
+        "hidden": False,
         "anonymous": False,
         "author_number": None,
     }

@@ -86,9 +86,11 @@ def test_email_is_shown_to_self_and_admins_only(client, make_user, make_admin):
         **private,
         "followed": False,
     }
+    # Admins also see whether a ban is in force.
     assert client.get(f"/users/{alice['id']}", headers=admin["headers"]).json == {
         **private,
         "followed": False,
+        "banned": False,
     }
 
 

@@ -60,27 +60,43 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`flask db upgrade` on a fresh SQLite file, then `flask run` on a free port: the real thing."""
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The server's environment: also what a test's `flask` command (make-admin) needs."""
     workdir = tmp_path_factory.mktemp("e2e-server")
-    port = free_port()
     env = {
         **os.environ,
         "FLASK_APP": "app",
         "APP_ENV": "development",
         "DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
         "JWT_SECRET_KEY": E2E_SECRET,
-        "PORT": str(port),
+        "PORT": str(free_port()),
+        "E2E_WORKDIR": str(workdir),
+        # Counters of this run alone: the default file under instance/ outlives it, and a second
+        # run within the hour found the registrations' budget spent.
+        "RATE_LIMIT_FILE": str(workdir / "rate-limits.sqlite3"),
     }
     for inherited in ("FLASK_DEBUG", "REDIS_URL", "TEST_DATABASE_URL"):
         env.pop(inherited, None)
+    return env
+
+
+def flask_command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60
+    )
+
+
+@pytest.fixture(scope="session")
+def server(server_env: dict[str, str]) -> Iterator[str]:
+    """`flask db upgrade` on a fresh SQLite file, then `flask run` on a free port: the real thing."""
+    env, workdir, port = server_env, Path(server_env["E2E_WORKDIR"]), server_env["PORT"]
     flask = [sys.executable, "-m", "flask"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
+    flask_command(env, "db", "upgrade")
 
     log = workdir / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
+            [*flask, "run", "--host", "127.0.0.1", "--port", port, "--no-reload"],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -239,6 +239,8 @@ def test_the_page_introduces_the_api_and_its_examples_hold_in_the_browser(
         "Boards",
         "Comments",
         "Messages",
+        "Forums",
+        "Moderation",
         "Health",
     ]
     assert all(text.strip() for text in page.locator(".opblock-tag small").all_inner_texts())
