@@ -13,11 +13,11 @@ from flask.testing import FlaskClient
 from app import create_app
 from db import db
 from ops.mailer import outbox
-from tests.comment_support import post_comment
 from tests.databases import ON_MYSQL, TEST_DATABASE_URL, SharedDatabase, scratch_database
 from tests.servers import REDIS_SERVER, RedisServer
 from tests.smtp_server import SmtpServer
 from tests.support import create_board
+from tests.support_comments import post_comment
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 PASSWORD = "correct horse battery"

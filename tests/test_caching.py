@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.comment_support import post_comment
+from tests.support_comments import post_comment
 
 
 def varies_on_token(response: Any) -> bool:

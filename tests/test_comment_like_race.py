@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.comment_support import post_comment
 from tests.servers import http, live_server
 from tests.support import create_board
+from tests.support_comments import post_comment
 from tests.test_mark_race import CLIENTS, stored_comment_likes
 
 

@@ -7,9 +7,9 @@ import pytest
 
 from db import db
 from models import Comment, CommentLike
-from tests.comment_support import delete_comment, post_comment
 from tests.conftest import bearer, error
 from tests.support import not_found
+from tests.support_comments import delete_comment, post_comment
 
 NEEDS_TOKEN = error(
     401, "authorization_required", "An access token is required: send 'Authorization: Bearer <token>'."

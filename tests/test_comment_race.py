@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.comment_support import assert_counts_exact, comment_count, post_comment, stored_comments
 from tests.servers import http, live_server
 from tests.support import create_board
+from tests.support_comments import assert_counts_exact, comment_count, post_comment, stored_comments
 
 CLIENTS = 16
 

@@ -16,15 +16,15 @@ from db import db
 from models import Board, Comment
 from resources.comments import comment_etag
 from schemas.comment import CommentSchema
-from tests.comment_support import (
+from tests.conftest import error
+from tests.support import create_board, not_found, pagination, validation_error
+from tests.support_comments import (
     assert_counts_exact,
     comment_count,
     delete_comment,
     post_comment,
     stored_comments,
 )
-from tests.conftest import error
-from tests.support import create_board, not_found, pagination, validation_error
 from tests.test_migration_parity import flask_db
 
 FORBIDDEN = error(403, "forbidden", "Only the owner or an admin may do this.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.comment_support import post_comment
 from tests.support import public
+from tests.support_comments import post_comment
 
 
 @pytest.fixture(params=["board", "comment"])

@@ -20,9 +20,9 @@ from sqlalchemy import event
 
 from db import db
 from models import Board, BoardLike, Comment, CommentLike
-from tests.comment_support import post_comment
 from tests.servers import http, live_server
 from tests.support import create_board
+from tests.support_comments import post_comment
 
 CLIENTS = 16
 

@@ -20,10 +20,10 @@ from sqlalchemy import event, update
 
 from db import db
 from models import User
-from tests.comment_support import delete_comment, post_comment
 from tests.conftest import PASSWORD, error
 from tests.servers import http, live_server
 from tests.support import count_statements, create_board, not_found, pagination, validation_error
+from tests.support_comments import delete_comment, post_comment
 from tests.support_moderation import (
     act,
     assert_visible_counts_exact,

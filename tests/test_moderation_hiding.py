@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.comment_support import delete_comment, post_comment
 from tests.support import create_board, pagination
+from tests.support_comments import delete_comment, post_comment
 from tests.support_forums import create_forum
 from tests.support_moderation import act, assert_visible_counts_exact, report
 

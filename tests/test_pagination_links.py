@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl, urlsplit
 import jsonschema
 import pytest
 
-from tests.comment_support import post_comment
 from tests.support import create_board, pagination
+from tests.support_comments import post_comment
 from tests.support_forums import create_forum, pin
 
 LINK = re.compile(r'<([^>]*)>; rel="([a-z]+)"')

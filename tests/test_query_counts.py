@@ -239,7 +239,7 @@ def test_sort_top_reads_its_index_without_sorting(app, seeded):
 @pytest.fixture
 def threads(app, client, seeded):
     """A board with 30 top-level comments: every third one with 25 replies, the others with none."""
-    from tests.comment_support import post_comment
+    from tests.support_comments import post_comment
 
     author, replier = seeded[0], seeded[1]
     board = create_board(client, author)
@@ -335,7 +335,7 @@ def test_deleting_a_user_with_many_comments_costs_a_constant_number_of_statement
 ):
     """The replier wrote 250 replies to 10 comments, the fourth author one comment and one reply:
     the same cost."""
-    from tests.comment_support import post_comment
+    from tests.support_comments import post_comment
 
     board, comments = threads
     replier, few = seeded[1], seeded[3]

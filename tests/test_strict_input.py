@@ -14,8 +14,8 @@ import pytest
 
 from db import db
 from models import Board, Comment, Message
-from tests.comment_support import post_comment
 from tests.support import validation_error
+from tests.support_comments import post_comment
 
 NOT_AN_INTEGER = "Not a valid integer."
 NOT_DIGITS = "Not a valid integer: digits 0-9 only."

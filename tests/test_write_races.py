@@ -21,8 +21,8 @@ from flask import Flask
 
 from db import db
 from models import Board, Comment
-from tests.comment_support import assert_counts_exact, post_comment
 from tests.servers import http_exchange, live_server
+from tests.support_comments import assert_counts_exact, post_comment
 
 WRITERS = 12
 

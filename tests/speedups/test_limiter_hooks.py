@@ -20,7 +20,7 @@ def hook_names(app: Flask) -> tuple[list[str], list[str], list[str]]:
 
 
 # The app's request hooks (before, after, teardown), with Flask-Limiter's own and without.
-AFTER = ["mark_token_dependence", "retry_after_on_429s_only", "{}", "give_back"]
+AFTER = ["mark_token_dependence", "html_under_manage", "retry_after_on_429s_only", "{}", "give_back"]
 WITHOUT = (
     ["check_content_length", "_check_request_limit"],
     [name.format("partial") for name in AFTER],
