@@ -92,6 +92,12 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def spec() -> dict[str, Any]:
+    """The OpenAPI document of an app with the default configuration, built once per run."""
+    return make_app("sqlite://").test_client().get("/openapi.json").json
+
+
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1 for one test: a test's app sends

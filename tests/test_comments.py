@@ -530,13 +530,6 @@ OPERATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def spec() -> dict:
-    from tests.conftest import make_app
-
-    return make_app("sqlite://").test_client().get("/openapi.json").json
-
-
 @pytest.mark.parametrize(("path", "method"), sorted(OPERATIONS))
 def test_every_comment_operation_is_documented(spec, path, method):
     operation = spec["paths"][path][method]

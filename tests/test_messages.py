@@ -497,13 +497,6 @@ OPERATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def spec() -> dict:
-    from tests.conftest import make_app
-
-    return make_app("sqlite://").test_client().get("/openapi.json").json
-
-
 @pytest.mark.parametrize(("path", "method"), sorted(OPERATIONS))
 def test_operations_are_tagged_named_protected_and_document_their_errors(spec, path, method):
     operation = spec["paths"][path][method]

@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 METHODS = {"get", "post", "put", "patch", "delete"}
 CAMEL_CASE = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*")
 # Generated clients name their functions after these: they never change once published.
@@ -31,13 +29,6 @@ STABLE_IDS = {
     ("delete", "/boards/{board_id}"): "deleteBoard",
     ("get", "/health"): "getHealth",
 }
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    from tests.conftest import make_app
-
-    return make_app("sqlite://").test_client().get("/openapi.json").json
 
 
 def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

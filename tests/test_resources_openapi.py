@@ -34,13 +34,6 @@ RESPONSES = {
 }
 
 
-@pytest.fixture(scope="module")
-def spec() -> dict:
-    from tests.conftest import make_app
-
-    return make_app("sqlite://").test_client().get("/openapi.json").json
-
-
 @pytest.mark.parametrize(("path", "method"), sorted(RESPONSES))
 def test_documented_responses(spec, path, method):
     responses = spec["paths"][path][method]["responses"]

@@ -8,7 +8,7 @@ import pytest
 
 from app import Config
 from schemas.user import ASCII_EMAIL, EMAIL_RULES
-from tests.conftest import error, make_app
+from tests.conftest import error
 from tests.password_reset.support import INVALID_TOKEN, NEW_PASSWORD, ask_reset, confirm, token_of
 from tests.support import validation_error
 
@@ -160,11 +160,6 @@ def test_confirmations_per_address(client, make_user):
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    return make_app("sqlite://").test_client().get("/openapi.json").json
 
 
 def schema_of(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
