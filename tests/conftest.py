@@ -54,9 +54,10 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
     return create_app(config)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def shared_database() -> Iterator[SharedDatabase | None]:
-    """With TEST_DATABASE_URL=mysql+pymysql://…: the server database, its schema made once."""
+    """With TEST_DATABASE_URL=mysql+pymysql://…: the server database, its schema made once (at the
+    session's start: a test that connects to it by its URL alone finds it there)."""
     if not ON_MYSQL:
         yield None
         return

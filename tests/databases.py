@@ -3,6 +3,8 @@
 On a server, creating the schema costs far more than emptying it (measured in the README), so the
 schema is made once per session and every test starts from empty tables whose AUTO_INCREMENT
 counters are reset: the same "fresh database" a test sees on SQLite, ids starting at 1.
+Under pytest-xdist (`-n 2`) each worker has a database of its own on the server, `<name>_gw0`,
+`<name>_gw1`…, created when missing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from sqlalchemy.pool import NullPool
 from db import Base
 from models.forum import insert_general
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def _of_this_worker(url: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or make_url(url).get_backend_name() != "mysql":
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _of_this_worker(os.environ.get("TEST_DATABASE_URL", ""))
 ON_MYSQL = make_url(TEST_DATABASE_URL).get_backend_name() == "mysql" if TEST_DATABASE_URL else False
 
 requires_mysql = pytest.mark.skipif(
@@ -37,6 +48,7 @@ class SharedDatabase:
 
     def create_schema(self) -> None:
         """Drop whatever an earlier run left (its tables may be from older models), then create."""
+        create_database(self.url)
         with self.engine.begin() as conn:
             conn.execute(text("SET FOREIGN_KEY_CHECKS = 0"))
             for table in inspect(conn).get_table_names():
@@ -76,12 +88,30 @@ class SharedDatabase:
         self.engine.dispose()
 
 
+def create_database(url: str) -> None:
+    """The database `url` names, made on its server if it is not there yet (utf8mb4)."""
+    parsed = make_url(url)
+    server = create_engine(
+        parsed._replace(database=None), poolclass=NullPool
+    )  # no database: a server connection
+    try:
+        with server.begin() as conn:
+            conn.execute(
+                text(
+                    f"CREATE DATABASE IF NOT EXISTS `{parsed.database}`"
+                    " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                )
+            )
+    finally:
+        server.dispose()
+
+
 @contextmanager
 def scratch_database(base_url: str, suffix: str) -> Iterator[str]:
     """An empty database beside the shared one (`<name>_<suffix>`), dropped afterwards."""
     url = make_url(base_url)
     name = f"{url.database}_{suffix}"
-    admin = create_engine(url, poolclass=NullPool)
+    admin = create_engine(url._replace(database=None), poolclass=NullPool)
     try:
         with admin.begin() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
