@@ -185,6 +185,8 @@ def install_on(engine: Engine) -> bool:
     """Queue the writers of `engine`'s connections, if it is a SQLite file's."""
     if engine.dialect.name != "sqlite" or engine.dialect.driver != "pysqlite":
         return False
+    if database_file(engine.url.database or "", uri=bool(engine.url.query.get("uri"))) is None:
+        return False  # in memory: one connection, nothing to queue (and nothing to close)
     if event.contains(engine, "do_connect", _connect):
         return True
 
@@ -193,5 +195,7 @@ def install_on(engine: Engine) -> bool:
     return True
 
 
-def _connect(dialect: Any, conn_rec: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> sqlite3.Connection:
+def _connect(
+    dialect: Any, conn_rec: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> sqlite3.Connection:
     return sqlite3.connect(*cargs, **{**cparams, "factory": QueuedWriter})

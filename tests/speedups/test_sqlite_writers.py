@@ -165,6 +165,7 @@ def test_a_database_in_memory_takes_no_turn(tmp_path, monkeypatch) -> None:
     conn.execute("INSERT INTO t VALUES ('a')")
     conn.commit()
     assert list(tmp_path.iterdir()) == []
+    assert not sqlite_writers.install_on(create_engine("sqlite://"))
     assert sqlite_writers.database_file("file:x?mode=memory&cache=shared", uri=True) is None
     assert sqlite_writers.database_file("file:/data/a.db?mode=rw", uri=True) == "/data/a.db"
 
