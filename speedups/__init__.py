@@ -23,6 +23,7 @@ APP = (
     "pagination_dict",
     "limiter_hooks",
     "sqlite_text",
+    "sqlite_writers",
 )
 ALL = (*APP, "access_log")
 EXTENSION = "speedups"
@@ -56,7 +57,7 @@ def install(app: Flask) -> frozenset[str]:
 
     Called once, at the end of create_app (the engine, the blueprints and the rate limits exist)."""
     # Imported here: db.py imports this package, and these modules import the app's own.
-    from speedups import json_provider, jwt_parse, limiter_hooks, smorest, sqlite_text
+    from speedups import json_provider, jwt_parse, limiter_hooks, smorest, sqlite_text, sqlite_writers
 
     installers = {
         "json": json_provider.install,
@@ -65,6 +66,7 @@ def install(app: Flask) -> frozenset[str]:
         "pagination_dict": smorest.install_pagination_dict,
         "limiter_hooks": limiter_hooks.install,
         "sqlite_text": sqlite_text.install,
+        "sqlite_writers": sqlite_writers.install,
     }
     wanted = chosen(app.config.get("SPEEDUPS"))
     applied = frozenset(name for name in APP if name in wanted and installers[name](app))
