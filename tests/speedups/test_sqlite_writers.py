@@ -7,13 +7,15 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from speedups import sqlite_writers
 from speedups.sqlite_writers import LOCK_SUFFIX, QueuedWriter
@@ -123,39 +125,57 @@ def test_another_workers_turn_is_waited_for_until_the_busy_timeout_then_given_up
     conn.close()
 
 
-def test_sixteen_writers_in_two_processes_lose_no_write(database) -> None:
-    """Threads queue on the process's lock, processes on the file's: every write lands once."""
-    engine = create_engine(f"sqlite:///{database}", pool_size=8)
-    assert sqlite_writers.install_on(engine)
+WRITER = """
+import sys, threading, time
+from pathlib import Path
+from sqlalchemy import create_engine, text
+from speedups import sqlite_writers
 
-    def write(n: int) -> None:
+database, name = Path(sys.argv[1]), sys.argv[2]
+engine = create_engine(f"sqlite:///{database}", pool_size=8)
+assert sqlite_writers.install_on(engine)
+failures = []
+
+
+def write(n):
+    try:
         for i in range(25):
             with engine.begin() as conn:
-                conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": f"{os.getpid()}-{n}-{i}"})
+                conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": f"{name}-{n}-{i}"})
+    except BaseException as error:
+        failures.append(error)
 
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child reports by its exit status
-        status = 1
-        try:
-            engine.dispose(close=False)
-            threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            status = 0
-        finally:
-            os._exit(status)
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    _, status = os.waitpid(child, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    with engine.connect() as conn:
-        assert conn.scalar(text("SELECT count(DISTINCT v) FROM t")) == 2 * 8 * 25
-    engine.dispose()
+
+(database.parent / f"{name}.ready").touch()
+while not (database.parent / "go").exists():
+    time.sleep(0.001)
+threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+sys.exit(repr(failures) if failures else 0)
+"""
+
+
+def test_sixteen_writers_in_two_processes_lose_no_write(database) -> None:
+    """Threads queue on their process's lock, processes on the file's: every write lands once."""
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(database), name], stderr=subprocess.PIPE, text=True
+        )
+        for name in ("a", "b")
+    ]
+    deadline = time.monotonic() + 60
+    while not all((database.parent / f"{name}.ready").exists() for name in ("a", "b")):
+        assert time.monotonic() < deadline and all(w.poll() is None for w in writers)
+        time.sleep(0.01)
+    (database.parent / "go").touch()
+    for writer in writers:
+        _, errors = writer.communicate(timeout=60)
+        assert writer.returncode == 0, errors
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(DISTINCT v) FROM t").fetchone()[0] == 2 * 8 * 25
 
 
 def test_a_database_in_memory_takes_no_turn(tmp_path, monkeypatch) -> None:
