@@ -408,7 +408,13 @@ def update_board(board_id: int, editor: TokenUser, data: dict[str, Any], if_matc
     # The row as this transaction wrote it, as the editor sees it: without marks, like the write's
     # answer always was, and with `is_mine`.
     row = conn.execute(BOARD_BY_ID, {"board_id": board_id}).one()
-    return ROW_JSON((row,), editor.is_admin)[0] | {"is_mine": row.author_id == editor.id}
+    body = ROW_JSON((row,), editor.is_admin)[0] | {"is_mine": row.author_id == editor.id}
+    if not changes:
+        # Nothing written: on MariaDB that plain read sees the transaction's snapshot, which may
+        # be older than the row the lock read (another edit committed in between); the locked
+        # row's fields are the board as it now is.
+        body |= written_json(board.title, board.content, board.updated_at)
+    return body
 
 
 def delete_board(board_id: int, editor: TokenUser, if_match: IfMatch) -> None:

@@ -490,7 +490,12 @@ def edit_comment(comment_id: int, editor: TokenUser, content: str, if_match: IfM
     _check_if_match(comment, if_match)  # type: ignore[arg-type]
     if content != comment.content:  # type: ignore[union-attr]
         connection().execute(EDIT, {"target_id": comment_id, "new_content": content, "now": utcnow()})
-    return read_comment(comment_id, editor)  # as this transaction wrote it
+        return read_comment(comment_id, editor)  # as this transaction wrote it
+    # Nothing written: the locked row's fields, not the plain read's (on MariaDB it may see the
+    # transaction's snapshot, older than the row the lock read), as boards do.
+    return read_comment(comment_id, editor) | written_json(
+        comment.content, comment.updated_at, comment.deleted
+    )  # type: ignore[union-attr]
 
 
 def delete_comment(comment_id: int, editor: TokenUser, if_match: IfMatch) -> None:

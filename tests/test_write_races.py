@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import event, update
 
 from db import db
 from models import Board, Comment
@@ -148,3 +149,38 @@ def test_a_stale_if_match_is_412_and_changes_nothing(app, client, target):
         ).status_code
         == 200
     )
+
+
+def test_an_edit_that_changes_nothing_answers_the_row_as_it_now_is(app, client, target):
+    """Another writer commits between this request's first read (the token check) and its lock:
+    the answer shows that write, not the older snapshot a MariaDB transaction began with."""
+    target, author = target
+    with app.app_context():
+        engine = db.engine
+    column = getattr(target.model, target.field)
+    done: list[bool] = []
+
+    def concurrent_writer(conn, cursor, statement, *args):
+        locking = statement.endswith("FOR UPDATE") or "RETURNING" in statement
+        if locking and not done:
+            done.append(True)
+            with engine.begin() as other:
+                other.execute(
+                    update(target.model)
+                    .where(target.model.id == target.row_id)
+                    .values({column: "Concurrent"})
+                )
+
+    event.listen(engine, "before_cursor_execute", concurrent_writer)
+    try:
+        # It sends the value the other writer is about to write: once locked, nothing to change.
+        response = client.patch(target.path, json={target.field: "Concurrent"}, headers=author["headers"])
+    finally:
+        event.remove(engine, "before_cursor_execute", concurrent_writer)
+
+    assert done
+    assert (response.status_code, response.json[target.field]) == (200, "Concurrent")
+    # Its ETag is a current If-Match (the part an author's write compares).
+    written = response.headers["ETag"].split(".")[0]
+    assert written == client.get(target.path).headers["ETag"].split(".")[0]
+    assert target.stored(app) == ("Concurrent", 1)  # written once, by the other writer (no edit here)
