@@ -134,7 +134,7 @@ class QueuedWriter(sqlite3.Connection):
             self.give_back()
 
     def give_back(self) -> None:
-        turn, self._turn = self._turn, None
+        turn, self._turn = getattr(self, "_turn", None), None  # (an __init__ that failed set none)
         if turn is not None:
             turn.give_back()
 
@@ -155,6 +155,10 @@ class QueuedWriter(sqlite3.Connection):
             super().close()
         finally:
             self.give_back()
+
+    def __del__(self) -> None:
+        # Dropped without a close (sqlite3 then closes it, rolling back): the turn goes with it.
+        self.give_back()
 
 
 class QueuedCursor(sqlite3.Cursor):

@@ -5,6 +5,7 @@ turn, and a turn not had in time is given up rather than waited for forever."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import sqlite3
 import subprocess
@@ -70,6 +71,17 @@ def test_a_write_transaction_holds_the_turn_from_its_first_write_to_its_end(data
         conn.close()
     with sqlite3.connect(database) as check:
         assert check.execute("SELECT count(*) FROM t").fetchone()[0] == (1 if end == "commit" else 0)
+
+
+def test_a_connection_dropped_in_its_write_transaction_gives_the_turn_back(database, other_worker) -> None:
+    conn = connect(database)
+    conn.execute("INSERT INTO t (v) VALUES ('a')")
+    assert not turn_is_free(other_worker)
+    del conn
+    gc.collect()
+    assert turn_is_free(other_worker)
+    with sqlite3.connect(database) as check:
+        assert check.execute("SELECT count(*) FROM t").fetchone()[0] == 0
 
 
 def test_a_write_that_fails_before_its_transaction_begins_gives_the_turn_back(database, other_worker) -> None:
