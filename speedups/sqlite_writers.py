@@ -42,35 +42,46 @@ _FIRST_POLL, _LAST_POLL = 0.0001, 0.002
 
 @dataclass
 class Turn:
-    """The write turn of one database file in this process."""
+    """The write turn of one database file in this process: a lock for its threads, and the lock
+    file, opened for each turn (a process that opened many databases, a test run, keeps no
+    descriptor of each)."""
 
     threads: threading.Lock
-    fd: int
+    path: str
+    fd: int = -1
 
     def take(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         if not self.threads.acquire(timeout=max(timeout, 0)):
             return False
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:  # a read-only folder, say: SQLite's own wait decides
+            self.threads.release()
+            return False
         poll = _FIRST_POLL
         while True:
             try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.fd = fd
                 return True
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    os.close(fd)
                     self.threads.release()
                     return False
                 time.sleep(poll)
                 poll = min(poll * 2, _LAST_POLL)
 
     def give_back(self) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        fd, self.fd = self.fd, -1
+        os.close(fd)  # releases the file's lock
         self.threads.release()
 
 
 _TURNS: dict[str, Turn] = {}
 _TURNS_LOCK = threading.Lock()
-# A forked worker takes its own turns: an inherited file lock would be shared with its parent.
+# A forked child starts with no turn held: a lock its parent held at the fork would never be freed.
 os.register_at_fork(after_in_child=_TURNS.clear)
 
 
@@ -78,10 +89,7 @@ def turn_of(path: str) -> Turn:
     turn = _TURNS.get(path)
     if turn is None:
         with _TURNS_LOCK:
-            turn = _TURNS.get(path)
-            if turn is None:
-                fd = os.open(path + LOCK_SUFFIX, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                turn = _TURNS[path] = Turn(threading.Lock(), fd)
+            turn = _TURNS.setdefault(path, Turn(threading.Lock(), path + LOCK_SUFFIX))
     return turn
 
 
