@@ -29,11 +29,12 @@ run: install  ## serve on 127.0.0.1:PORT (default 5000) with a migrated SQLite f
 	$(BIN)/flask db upgrade
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# The suite runs in one pytest process per core (pytest-xdist); TEST_WORKERS=0 runs it in this one.
+# The suite runs in one pytest process per core (pytest-xdist), each test module whole in one of
+# them (module-scoped fixtures: a runtime venv, a server); TEST_WORKERS=0 runs it in this one.
 TEST_WORKERS ?= auto
 
 test: install-dev  ## the whole test suite (PYTEST_ARGS=... to pass pytest options, TEST_WORKERS=0 for one process)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev  ## ruff check and format check
 	$(BIN)/ruff check .
@@ -60,7 +61,7 @@ fuzz: install-dev  ## schemathesis on every operation of /openapi.json
 # Debian's packages when missing), stopped by its PID afterwards: see tests/mariadb.py.
 .PHONY: test-mysql
 test-mysql: install-dev  ## the whole suite against a private MariaDB server
-	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m tests.mariadb run -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Production: granian (ops/serving.py: WEB_CONCURRENCY workers, the access log on stdout), in the
 # foreground until SIGTERM; GRANIAN_ARGS passes more of granian's options. SERVER=gunicorn serves

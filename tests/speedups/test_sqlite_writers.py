@@ -100,6 +100,7 @@ def test_a_write_that_fails_before_its_transaction_begins_gives_the_turn_back(da
 def test_a_second_writer_waits_for_the_first_to_commit(database) -> None:
     first = connect(database)
     second = sqlite3.connect(database, timeout=10, factory=QueuedWriter, check_same_thread=False)
+    second.execute("PRAGMA busy_timeout = 0")  # without its turn it would fail at once, not wait
     first.execute("INSERT INTO t (v) VALUES ('first')")
     order: list[str] = []
 
