@@ -24,9 +24,11 @@ from models.forum import insert_general
 
 def _of_this_worker(url: str) -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not url or not worker or make_url(url).get_backend_name() != "mysql":
+    if not url or not worker:
         return url
     parsed = make_url(url)
+    if parsed.get_backend_name() != "mysql":
+        return url
     return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
 
 
@@ -115,8 +117,9 @@ def scratch_database(base_url: str, suffix: str) -> Iterator[str]:
     try:
         with admin.begin() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-        yield url.set(database=name).render_as_string(hide_password=False)
+        scratch = url.set(database=name).render_as_string(hide_password=False)
+        create_database(scratch)
+        yield scratch
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
